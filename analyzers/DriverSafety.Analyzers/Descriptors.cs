@@ -1,0 +1,88 @@
+using Microsoft.CodeAnalysis;
+
+namespace DriverSafety.Analyzers
+{
+    /// <summary>Every rule id and <see cref="DiagnosticDescriptor"/> of the product, in one place (SPEC section 5).</summary>
+    internal static class Descriptors
+    {
+        public const string HelpLinkBase = "https://github.com/driversafety/driversafety/blob/main/docs/rules/";
+
+        private const string Locking = "DriverSafety.Locking";
+        private const string Annotations = "DriverSafety.Annotations";
+
+        public const string GuardedMemberWithoutLockId = "DRV1001";
+        public const string RequiredLockNotHeldId = "DRV1002";
+        public const string LockNotReleasedId = "DRV1003";
+        public const string ReleaseOfLockNotHeldId = "DRV1004";
+        public const string LockAcquiredTwiceId = "DRV1005";
+        public const string ExcludedLockHeldId = "DRV1006";
+        public const string LockHeldOnSomePathsId = "DRV1009";
+        public const string MethodBreaksLockContractId = "DRV1011";
+        public const string AnnotationDoesNotResolveId = "DRV9001";
+        public const string AnnotationMisappliedId = "DRV9002";
+
+        public static readonly DiagnosticDescriptor GuardedMemberWithoutLock = Create(
+            GuardedMemberWithoutLockId, Locking,
+            "Guarded member accessed without its lock",
+            "{0} of '{1}' requires lock '{2}' held{3}",
+            "A [GuardedBy] field or property is read without the lock held (shared is enough) or written without it held exclusively.");
+
+        public static readonly DiagnosticDescriptor RequiredLockNotHeld = Create(
+            RequiredLockNotHeldId, Locking,
+            "Required lock not held",
+            "Calling '{0}' requires lock '{1}' held{2}",
+            "A member annotated [Requires] is called without the lock held (kernel: __must_hold, lockdep_assert_held).");
+
+        public static readonly DiagnosticDescriptor LockNotReleased = Create(
+            LockNotReleasedId, Locking,
+            "Lock not released",
+            "Lock '{0}' acquired here is still held at the exit of '{1}'",
+            "A lock acquired in the method is still held when the method returns, and the method does not declare [Acquires] for it.");
+
+        public static readonly DiagnosticDescriptor ReleaseOfLockNotHeld = Create(
+            ReleaseOfLockNotHeldId, Locking,
+            "Release of a lock that is not held",
+            "Releasing lock '{0}' that is not held{1}",
+            "A lock is released where it is not held: a double unlock, or an unlock on a path that never locked.");
+
+        public static readonly DiagnosticDescriptor LockAcquiredTwice = Create(
+            LockAcquiredTwiceId, Locking,
+            "Lock acquired twice",
+            "Acquiring lock '{0}' that is already held{1}: self-deadlock",
+            "A lock is acquired while it is already held, directly or through a callee: a non-recursive kernel lock deadlocks on itself.");
+
+        public static readonly DiagnosticDescriptor ExcludedLockHeld = Create(
+            ExcludedLockHeldId, Locking,
+            "Excluded lock held",
+            "Calling '{0}' while holding lock '{1}', which it excludes",
+            "A member annotated [Excludes] (kernel: __must_not_hold) is called while the lock is held.");
+
+        public static readonly DiagnosticDescriptor LockHeldOnSomePaths = Create(
+            LockHeldOnSomePathsId, Locking,
+            "Lock held on some paths only",
+            "Lock '{0}' acquired here is held on some paths reaching this point and not on others",
+            "At a merge point inside the body a lock is held on some incoming paths and not on others.");
+
+        public static readonly DiagnosticDescriptor MethodBreaksLockContract = Create(
+            MethodBreaksLockContractId, Locking,
+            "Method breaks its own lock contract",
+            "'{0}' declares that it {1} lock '{2}', but {3} at this exit",
+            "A method declared [Acquires] or [Releases] does not hold, or does not release, the lock at every exit.");
+
+        public static readonly DiagnosticDescriptor AnnotationDoesNotResolve = Create(
+            AnnotationDoesNotResolveId, Annotations,
+            "Annotation does not resolve",
+            "{0}",
+            "A lock expression, target, parameter name or state in an annotation names nothing. An annotation that does not resolve is never silently ignored.");
+
+        public static readonly DiagnosticDescriptor AnnotationMisapplied = Create(
+            AnnotationMisappliedId, Annotations,
+            "Annotation misapplied",
+            "{0}",
+            "An annotation is applied where it cannot mean anything: a lock expression naming a non-lock or calling a method, a try-acquire on a method of the wrong return type.");
+
+        private static DiagnosticDescriptor Create(string id, string category, string title, string message, string description) =>
+            new DiagnosticDescriptor(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+                description: description, helpLinkUri: HelpLinkBase + id + ".md");
+    }
+}
