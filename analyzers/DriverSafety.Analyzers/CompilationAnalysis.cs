@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using DriverSafety.Analyzers.Contracts;
+using DriverSafety.Analyzers.Flow;
+using DriverSafety.Analyzers.Rules;
+using DriverSafety.Analyzers.Summaries;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverSafety.Analyzers
+{
+    /// <summary>Per-compilation state: the contracts read so far and the summaries inferred so far.</summary>
+    internal sealed class CompilationAnalysis
+    {
+        private readonly ContractProvider _contracts;
+        private readonly SummaryStore _summaries;
+
+        public CompilationAnalysis(Compilation compilation, KnownSymbols known)
+        {
+            _contracts = new ContractProvider(compilation, known);
+            _summaries = new SummaryStore(compilation, _contracts);
+        }
+
+        public void AnalyzeAnnotations(SymbolAnalysisContext context) =>
+            AnnotationRules.Report(context.Symbol, _contracts, context.ReportDiagnostic);
+
+        /// <summary>Analyses the executable body of one member (with its lambdas and local functions) and reports its diagnostics.</summary>
+        public void AnalyzeBodies(OperationBlockAnalysisContext context)
+        {
+            if (context.OwningSymbol is not IMethodSymbol method)
+            {
+                return;
+            }
+
+            var root = Root(context);
+            if (root is null)
+            {
+                return;
+            }
+
+            var contract = _contracts.ForMethod(method);
+            if (contract.IsLockPrimitive)
+            {
+                // The primitives' own implementation (Mutex.Lock on top of Monitor) is trusted, as Clang's NO_THREAD_SAFETY_ANALYSIS.
+                return;
+            }
+
+            var cfg = context.GetControlFlowGraph(root);
+            Analyze(cfg, method, contract, root.Syntax, context.ReportDiagnostic, context.CancellationToken);
+        }
+
+        /// <summary>Runs the engine over one body with every rule family observing; returns the engine for its statistics.</summary>
+        internal FlowEngine Analyze(ControlFlowGraph cfg, IMethodSymbol method, MethodContract contract, SyntaxNode bodySyntax, Action<Diagnostic> report, System.Threading.CancellationToken cancellation)
+        {
+            var reported = new HashSet<(string, Location, string)>();
+            var diagnostics = new List<Diagnostic>();
+            var rules = new LockingRules(d =>
+            {
+                if (reported.Add((d.Id, d.Location, d.GetMessage())))
+                {
+                    diagnostics.Add(d);
+                }
+            });
+
+            var engine = new FlowEngine(_contracts, _summaries.For(cancellation), rules, cancellation);
+            engine.AnalyzeBody(cfg, new BodyContext(method, contract, bodySyntax));
+            if (!engine.Truncated)
+            {
+                foreach (var diagnostic in diagnostics)
+                {
+                    report(diagnostic);
+                }
+            }
+
+            return engine;
+        }
+
+        private static IOperation? Root(OperationBlockAnalysisContext context)
+        {
+            IOperation? block = null;
+            foreach (var operation in context.OperationBlocks)
+            {
+                if (operation.Parent is not null)
+                {
+                    continue;
+                }
+
+                if (operation is IMethodBodyOperation or IConstructorBodyOperation)
+                {
+                    return operation;
+                }
+
+                if (operation is IBlockOperation)
+                {
+                    block ??= operation;
+                }
+            }
+
+            return block;
+        }
+    }
+}

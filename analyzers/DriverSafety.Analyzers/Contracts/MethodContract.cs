@@ -1,0 +1,148 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace DriverSafety.Analyzers.Contracts
+{
+    /// <summary>One lock of an <c>[Acquires]</c>, <c>[Releases]</c>, <c>[Requires]</c>, <c>[Excludes]</c> or <c>[AssertsHeld]</c> annotation.</summary>
+    internal sealed class LockClause
+    {
+        public LockClause(LockExpr lockExpr, bool shared, bool disablesIrqs)
+        {
+            Lock = lockExpr;
+            Shared = shared;
+            DisablesIrqs = disablesIrqs;
+        }
+
+        public LockExpr Lock { get; }
+        public bool Shared { get; }
+        public bool DisablesIrqs { get; }
+    }
+
+    /// <summary>A <c>[TryAcquires]</c> annotation: the locks are held where the result equals <see cref="SuccessValue"/>.</summary>
+    internal sealed class TryClause
+    {
+        public TryClause(ImmutableArray<LockExpr> locks, bool shared, ConditionValue successValue)
+        {
+            Locks = locks;
+            Shared = shared;
+            SuccessValue = successValue;
+        }
+
+        public ImmutableArray<LockExpr> Locks { get; }
+        public bool Shared { get; }
+        public ConditionValue SuccessValue { get; }
+    }
+
+    /// <summary>The lock contract of a method, constructor or accessor: its own annotations plus those it inherits.</summary>
+    internal sealed class MethodContract
+    {
+        public static MethodContract Empty { get; } = new MethodContract(
+            ImmutableArray<LockClause>.Empty, ImmutableArray<TryClause>.Empty, ImmutableArray<LockClause>.Empty,
+            ImmutableArray<LockClause>.Empty, ImmutableArray<LockClause>.Empty, ImmutableArray<LockClause>.Empty,
+            returnsGuard: false, isLockPrimitive: false);
+
+        public MethodContract(
+            ImmutableArray<LockClause> acquires,
+            ImmutableArray<TryClause> tryAcquires,
+            ImmutableArray<LockClause> releases,
+            ImmutableArray<LockClause> requires,
+            ImmutableArray<LockClause> excludes,
+            ImmutableArray<LockClause> assertsHeld,
+            bool returnsGuard,
+            bool isLockPrimitive)
+        {
+            Acquires = acquires;
+            TryAcquires = tryAcquires;
+            Releases = releases;
+            Requires = requires;
+            Excludes = excludes;
+            AssertsHeld = assertsHeld;
+            ReturnsGuard = returnsGuard;
+            IsLockPrimitive = isLockPrimitive;
+        }
+
+        public ImmutableArray<LockClause> Acquires { get; }
+        public ImmutableArray<TryClause> TryAcquires { get; }
+        public ImmutableArray<LockClause> Releases { get; }
+        public ImmutableArray<LockClause> Requires { get; }
+        public ImmutableArray<LockClause> Excludes { get; }
+        public ImmutableArray<LockClause> AssertsHeld { get; }
+
+        /// <summary>The method returns a <c>[LockGuard]</c> value that holds its acquired locks until disposed.</summary>
+        public bool ReturnsGuard { get; }
+
+        /// <summary>A member of a <c>[LockType]</c> or <c>[LockGuard]</c> type: the primitive's own implementation, trusted.</summary>
+        public bool IsLockPrimitive { get; }
+
+        public bool HasLockEffects => !Acquires.IsEmpty || !TryAcquires.IsEmpty || !Releases.IsEmpty || !AssertsHeld.IsEmpty;
+
+        public bool HasAnyLockAnnotation => HasLockEffects || !Requires.IsEmpty || !Excludes.IsEmpty;
+    }
+
+    /// <summary>The contract of a field or property: its <c>[GuardedBy]</c> locks and, for a property, its <c>[Requires]</c>.</summary>
+    internal sealed class MemberContract
+    {
+        public static MemberContract Empty { get; } = new MemberContract(ImmutableArray<LockExpr>.Empty, ImmutableArray<LockClause>.Empty);
+
+        public MemberContract(ImmutableArray<LockExpr> guardedBy, ImmutableArray<LockClause> requires)
+        {
+            GuardedBy = guardedBy;
+            Requires = requires;
+        }
+
+        public ImmutableArray<LockExpr> GuardedBy { get; }
+        public ImmutableArray<LockClause> Requires { get; }
+    }
+
+    /// <summary>A malformed annotation: reported as DRV9001/DRV9002 at the attribute.</summary>
+    internal sealed class AnnotationProblem
+    {
+        public AnnotationProblem(DiagnosticDescriptor descriptor, Location location, string message)
+        {
+            Descriptor = descriptor;
+            Location = location;
+            Message = message;
+        }
+
+        public DiagnosticDescriptor Descriptor { get; }
+        public Location Location { get; }
+        public string Message { get; }
+    }
+
+    /// <summary>A constant a condition compares with: a bool, an integer, or null.</summary>
+    internal readonly struct ConditionValue : System.IEquatable<ConditionValue>
+    {
+        private ConditionValue(byte kind, long value)
+        {
+            Kind = kind;
+            Value = value;
+        }
+
+        /// <summary>0 = bool, 1 = integer, 2 = null.</summary>
+        public byte Kind { get; }
+        public long Value { get; }
+
+        public static ConditionValue Bool(bool value) => new ConditionValue(0, value ? 1 : 0);
+        public static ConditionValue Integer(long value) => new ConditionValue(1, value);
+        public static ConditionValue Null => new ConditionValue(2, 0);
+
+        public static ConditionValue? FromConstant(object? value) => value switch
+        {
+            bool b => Bool(b),
+            int i => Integer(i),
+            long l => Integer(l),
+            uint u => Integer(u),
+            short s => Integer(s),
+            ushort us => Integer(us),
+            byte by => Integer(by),
+            sbyte sb => Integer(sb),
+            null => Null,
+            _ => null,
+        };
+
+        public bool Equals(ConditionValue other) => Kind == other.Kind && Value == other.Value;
+        public override bool Equals(object? obj) => obj is ConditionValue other && Equals(other);
+        public override int GetHashCode() => Kind * 397 ^ Value.GetHashCode();
+        public override string ToString() => Kind switch { 0 => Value != 0 ? "true" : "false", 1 => Value.ToString(System.Globalization.CultureInfo.InvariantCulture), _ => "null" };
+    }
+}

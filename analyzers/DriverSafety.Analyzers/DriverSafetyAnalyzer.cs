@@ -1,0 +1,46 @@
+using System.Collections.Immutable;
+using DriverSafety.Analyzers.Contracts;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace DriverSafety.Analyzers
+{
+    /// <summary>
+    /// The one entry point: at compilation start it resolves the DriverSafety attribute symbols (and stops at once if
+    /// the compilation does not reference them); then every executable body is analysed once by the flow engine,
+    /// with every rule family observing that one walk.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class DriverSafetyAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.GuardedMemberWithoutLock,
+            Descriptors.RequiredLockNotHeld,
+            Descriptors.LockNotReleased,
+            Descriptors.ReleaseOfLockNotHeld,
+            Descriptors.LockAcquiredTwice,
+            Descriptors.ExcludedLockHeld,
+            Descriptors.LockHeldOnSomePaths,
+            Descriptors.MethodBreaksLockContract,
+            Descriptors.AnnotationDoesNotResolve,
+            Descriptors.AnnotationMisapplied);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var known = KnownSymbols.TryCreate(start.Compilation);
+                if (known is null)
+                {
+                    return;
+                }
+
+                var analysis = new CompilationAnalysis(start.Compilation, known);
+                start.RegisterOperationBlockAction(analysis.AnalyzeBodies);
+                start.RegisterSymbolAction(analysis.AnalyzeAnnotations, SymbolKind.Method, SymbolKind.Field, SymbolKind.Property, SymbolKind.NamedType);
+            });
+        }
+    }
+}

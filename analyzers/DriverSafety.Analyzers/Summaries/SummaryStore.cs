@@ -1,0 +1,295 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using DriverSafety.Analyzers.Contracts;
+using DriverSafety.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverSafety.Analyzers.Summaries
+{
+    /// <summary>
+    /// Interprocedural facts per method of the compilation, inferred from bodies and memoised. A request computes
+    /// the summaries of every not-yet-summarised method reachable from the requested one, callees first, and
+    /// iterates them to their least fixpoint (so recursion is handled and the result does not depend on which
+    /// body asked first). Across assemblies only annotations count.
+    /// </summary>
+    internal sealed class SummaryStore
+    {
+        /// <summary>Passes over one batch of methods before the fixpoint is taken as reached (recursion rarely needs more than two).</summary>
+        public const int MaxPasses = 8;
+
+        private readonly Compilation _compilation;
+        private readonly ContractProvider _contracts;
+        private readonly object _gate = new object();
+        private readonly Dictionary<IMethodSymbol, MethodSummary> _done = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<SyntaxTree, SemanticModel> _models = new Dictionary<SyntaxTree, SemanticModel>();
+        private Dictionary<IMethodSymbol, MethodSummary>? _provisional;
+
+        public SummaryStore(Compilation compilation, ContractProvider contracts)
+        {
+            _compilation = compilation;
+            _contracts = contracts;
+        }
+
+        public ISummaryProvider For(CancellationToken cancellation) => new Requester(this, cancellation);
+
+        private MethodSummary Get(IMethodSymbol method, CancellationToken cancellation)
+        {
+            method = Canonical(method);
+            if (method.DeclaringSyntaxReferences.IsEmpty)
+            {
+                return MethodSummary.Empty;
+            }
+
+            lock (_gate)
+            {
+                if (_done.TryGetValue(method, out var done))
+                {
+                    return done;
+                }
+
+                if (_provisional is not null)
+                {
+                    // Asked from inside a batch: the batch holds every method reachable from its root.
+                    return _provisional.TryGetValue(method, out var provisional) ? provisional : MethodSummary.Empty;
+                }
+
+                ComputeBatch(method, cancellation);
+                return _done.TryGetValue(method, out var computed) ? computed : MethodSummary.Empty;
+            }
+        }
+
+        private void ComputeBatch(IMethodSymbol root, CancellationToken cancellation)
+        {
+            var order = ReachableCalleesFirst(root, cancellation);
+            _provisional = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
+            foreach (var method in order)
+            {
+                _provisional[method] = MethodSummary.Empty;
+            }
+
+            try
+            {
+                for (var pass = 0; pass < MaxPasses; pass++)
+                {
+                    var changed = false;
+                    foreach (var method in order)
+                    {
+                        var summary = Summarize(method, cancellation);
+                        if (!summary.SameFacts(_provisional[method]))
+                        {
+                            _provisional[method] = summary;
+                            changed = true;
+                        }
+                    }
+
+                    if (!changed)
+                    {
+                        break;
+                    }
+                }
+
+                foreach (var pair in _provisional)
+                {
+                    _done[pair.Key] = pair.Value;
+                }
+            }
+            finally
+            {
+                _provisional = null;
+            }
+        }
+
+        /// <summary>The not-yet-summarised methods reachable from <paramref name="root"/>, in DFS post-order (callees first).</summary>
+        private List<IMethodSymbol> ReachableCalleesFirst(IMethodSymbol root, CancellationToken cancellation)
+        {
+            var order = new List<IMethodSymbol>();
+            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { root };
+            var stack = new Stack<(IMethodSymbol Method, IEnumerator<IMethodSymbol> Callees)>();
+            stack.Push((root, Callees(root, cancellation).GetEnumerator()));
+            while (stack.Count > 0)
+            {
+                var (method, callees) = stack.Peek();
+                if (callees.MoveNext())
+                {
+                    var callee = callees.Current;
+                    if (!_done.ContainsKey(callee) && seen.Add(callee))
+                    {
+                        stack.Push((callee, Callees(callee, cancellation).GetEnumerator()));
+                    }
+
+                    continue;
+                }
+
+                stack.Pop();
+                order.Add(method);
+            }
+
+            return order;
+        }
+
+        /// <summary>The methods of this compilation whose summaries the engine asks for when it walks <paramref name="method"/>'s body.</summary>
+        private IEnumerable<IMethodSymbol> Callees(IMethodSymbol method, CancellationToken cancellation)
+        {
+            var body = BodyOf(method, cancellation);
+            if (body is null)
+            {
+                yield break;
+            }
+
+            var pending = new Stack<IOperation>();
+            pending.Push(body.Value.Operation);
+            while (pending.Count > 0)
+            {
+                var operation = pending.Pop();
+                if (operation is IAnonymousFunctionOperation)
+                {
+                    continue;
+                }
+
+                IMethodSymbol? target = operation switch
+                {
+                    IInvocationOperation invocation => invocation.TargetMethod,
+                    IObjectCreationOperation creation => creation.Constructor,
+                    _ => null,
+                };
+                if (target is not null && target.MethodKind != MethodKind.LocalFunction && IsSummarised(target))
+                {
+                    yield return Canonical(target);
+                }
+
+                if (operation is IPropertyReferenceOperation property)
+                {
+                    foreach (var accessor in new[] { property.Property.GetMethod, property.Property.SetMethod })
+                    {
+                        if (accessor is not null && IsSummarised(accessor))
+                        {
+                            yield return Canonical(accessor);
+                        }
+                    }
+                }
+
+                foreach (var child in operation.ChildOperations.Reverse())
+                {
+                    pending.Push(child);
+                }
+            }
+        }
+
+        private bool IsSummarised(IMethodSymbol method)
+        {
+            var contract = _contracts.ForMethod(method);
+            return !contract.HasLockEffects && !contract.IsLockPrimitive && !Canonical(method).DeclaringSyntaxReferences.IsEmpty;
+        }
+
+        private MethodSummary Summarize(IMethodSymbol method, CancellationToken cancellation)
+        {
+            var body = BodyOf(method, cancellation);
+            if (body is null)
+            {
+                return MethodSummary.Empty;
+            }
+
+            var collector = new AcquisitionCollector(method);
+            var engine = new FlowEngine(_contracts, For(cancellation), collector, cancellation);
+            var cfg = Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph.Create(body.Value.Operation.Syntax, body.Value.Model, cancellation);
+            if (cfg is null)
+            {
+                return MethodSummary.Empty;
+            }
+
+            engine.RunForSummary(cfg, new BodyContext(method, _contracts.ForMethod(method), body.Value.Operation.Syntax));
+            return engine.Truncated ? MethodSummary.Empty : new MethodSummary(collector.Result());
+        }
+
+        private (IOperation Operation, SemanticModel Model)? BodyOf(IMethodSymbol method, CancellationToken cancellation)
+        {
+            foreach (var reference in Canonical(method).DeclaringSyntaxReferences)
+            {
+                var syntax = reference.GetSyntax(cancellation);
+                var model = Model(syntax.SyntaxTree);
+                var operation = model.GetOperation(syntax, cancellation);
+                if (operation is IMethodBodyOperation or IConstructorBodyOperation || operation is IBlockOperation { Parent: null })
+                {
+                    return (operation, model);
+                }
+            }
+
+            return null;
+        }
+
+        private SemanticModel Model(SyntaxTree tree)
+        {
+            if (!_models.TryGetValue(tree, out var model))
+            {
+#pragma warning disable RS1030 // Interprocedural summaries need the bodies of callees in other trees; the model is cached per tree.
+                model = _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                _models.Add(tree, model);
+            }
+
+            return model;
+        }
+
+        private static IMethodSymbol Canonical(IMethodSymbol method)
+        {
+            method = method.OriginalDefinition;
+            return method.PartialImplementationPart ?? method;
+        }
+
+        private sealed class Requester : ISummaryProvider
+        {
+            private readonly SummaryStore _store;
+            private readonly CancellationToken _cancellation;
+
+            public Requester(SummaryStore store, CancellationToken cancellation)
+            {
+                _store = store;
+                _cancellation = cancellation;
+            }
+
+            public MethodSummary Get(IMethodSymbol method) => _store.Get(method, _cancellation);
+        }
+
+        /// <summary>Collects the locks a body acquires, translated into the frame of the summarised method.</summary>
+        private sealed class AcquisitionCollector : FlowObserver
+        {
+            private readonly IMethodSymbol _method;
+            private readonly Dictionary<string, AcquiredLock> _found = new Dictionary<string, AcquiredLock>();
+
+            public AcquisitionCollector(IMethodSymbol method) => _method = method;
+
+            public override void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld) =>
+                Add(lockPath, site is IInvocationOperation invocation ? invocation.TargetMethod.ContainingType.Name + "." + invocation.TargetMethod.Name : "lock");
+
+            public override void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain) =>
+                Add(lockPath, chain);
+
+            public ImmutableArray<AcquiredLock> Result() => _found.OrderBy(p => p.Key, System.StringComparer.Ordinal).Select(p => p.Value).ToImmutableArray();
+
+            private void Add(AccessPath lockPath, string chain)
+            {
+                LockExpr? expr = lockPath.Kind switch
+                {
+                    PathRootKind.This => new LockExpr(LockRootKind.This, -1, null, lockPath.Members, lockPath.ToString()),
+                    PathRootKind.Static => new LockExpr(LockRootKind.Static, -1, (INamedTypeSymbol)lockPath.Root!, lockPath.Members, lockPath.ToString()),
+                    PathRootKind.Parameter when lockPath.Root is IParameterSymbol parameter && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, _method.OriginalDefinition) =>
+                        new LockExpr(LockRootKind.Parameter, parameter.Ordinal, null, lockPath.Members, lockPath.ToString()),
+                    _ => null,
+                };
+                if (expr is null)
+                {
+                    return;
+                }
+
+                var acquired = new AcquiredLock(expr, chain);
+                if (!_found.ContainsKey(acquired.Identity))
+                {
+                    _found.Add(acquired.Identity, acquired);
+                }
+            }
+        }
+    }
+}
