@@ -35,8 +35,7 @@ namespace DriverSafety.Analyzers
                 return;
             }
 
-            var root = Root(context);
-            if (root is null)
+            if (Root(context) is not { } body)
             {
                 return;
             }
@@ -48,8 +47,8 @@ namespace DriverSafety.Analyzers
                 return;
             }
 
-            var cfg = context.GetControlFlowGraph(root);
-            Analyze(cfg, method, contract, root.Syntax, context.ReportDiagnostic, context.CancellationToken);
+            var cfg = context.GetControlFlowGraph(body.Block);
+            Analyze(cfg, method, contract, body.Root.Syntax, context.ReportDiagnostic, context.CancellationToken);
         }
 
         /// <summary>Runs the engine over one body with every rule family observing; returns the engine for its statistics.</summary>
@@ -78,28 +77,24 @@ namespace DriverSafety.Analyzers
             return engine;
         }
 
-        private static IOperation? Root(OperationBlockAnalysisContext context)
+        /// <summary>The operation block that is an executable body: a method or constructor body, or an accessor's expression body.</summary>
+        private static (IOperation Block, IOperation Root)? Root(OperationBlockAnalysisContext context)
         {
-            IOperation? block = null;
             foreach (var operation in context.OperationBlocks)
             {
-                if (operation.Parent is not null)
+                var root = operation;
+                while (root.Parent is not null)
                 {
-                    continue;
+                    root = root.Parent;
                 }
 
-                if (operation is IMethodBodyOperation or IConstructorBodyOperation)
+                if (root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
                 {
-                    return operation;
-                }
-
-                if (operation is IBlockOperation)
-                {
-                    block ??= operation;
+                    return (operation, root);
                 }
             }
 
-            return block;
+            return null;
         }
     }
 }

@@ -279,7 +279,9 @@ namespace DriverSafety.Analyzers.Flow
 
             if (destination.Kind == BasicBlockKind.Exit)
             {
-                run.Exit = run.Exit is null ? state : Join(run.Exit, state, null);
+                // Paths meeting at the body's own exit are DRV1003's and DRV1011's to judge, never DRV1009's; the exits of
+                // an inlined local function do merge inside the caller's body.
+                run.Exit = run.Exit is null ? state : run.TopLevel ? FlowState.Join(run.Exit, state, null) : Join(run.Exit, state, null);
                 if (reportingPass && run.TopLevel)
                 {
                     _observer.BodyExit(_body, ExitLocations.Of(source, branch, _body.BodySyntax), state);
