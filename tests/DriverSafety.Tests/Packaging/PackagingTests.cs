@@ -1,0 +1,432 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Xunit;
+
+namespace DriverSafety.Tests.Packaging
+{
+    /// <summary>
+    /// The package as a user gets it (SPEC section 2): packed with <c>dotnet pack nuget -o DIR</c>, then consumed through
+    /// one <c>PackageReference</c> from a local feed by a project that knows nothing of this repository.
+    /// </summary>
+    [Collection("Packaging")]
+    public sealed class PackagingTests : IClassFixture<PackagingTests.PackedPackage>
+    {
+        private const string PackageId = "DriverSafety.Analyzers";
+        private readonly PackedPackage _package;
+
+        public PackagingTests(PackedPackage package) => _package = package;
+
+        [Fact]
+        public void Pack_writes_the_analyzers_and_the_annotations_and_no_dependencies()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+
+            using var zip = ZipFile.OpenRead(packageFile);
+            var entries = zip.Entries.Select(e => e.FullName.Replace('\\', '/')).ToList();
+            string listing = string.Join("\n", entries);
+
+            Assert.True(entries.Contains("analyzers/dotnet/cs/DriverSafety.Analyzers.dll"), "analyzer assembly missing:\n" + listing);
+            Assert.True(entries.Contains("lib/netstandard2.0/DriverSafety.Annotations.dll"), "annotations assembly missing:\n" + listing);
+            if (File.Exists(Path.Combine(_package.RepositoryRoot, "codefixes", "DriverSafety.CodeFixes", "DriverSafety.CodeFixes.csproj")))
+            {
+                Assert.True(entries.Contains("analyzers/dotnet/cs/DriverSafety.CodeFixes.dll"), "code-fix assembly missing:\n" + listing);
+            }
+
+            var assemblies = entries.Where(e => e.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)).ToList();
+            Assert.All(assemblies, a => Assert.True(
+                a.StartsWith("analyzers/dotnet/cs/DriverSafety.", StringComparison.Ordinal) || a == "lib/netstandard2.0/DriverSafety.Annotations.dll",
+                $"unexpected assembly '{a}' in the package (the compiler provides Roslyn; only our own assemblies belong here):\n{listing}"));
+            Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e != "lib/netstandard2.0/DriverSafety.Annotations.dll" && e != "lib/netstandard2.0/DriverSafety.Annotations.xml");
+
+            var nuspecEntry = Assert.Single(zip.Entries, e => e.FullName.EndsWith(".nuspec", StringComparison.OrdinalIgnoreCase));
+            XDocument nuspec;
+            using (var stream = nuspecEntry.Open())
+            {
+                nuspec = XDocument.Load(stream);
+            }
+
+            string nuspecText = nuspec.ToString();
+            var metadata = nuspec.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+            string Meta(string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value ?? "";
+
+            Assert.Equal(PackageId, Meta("id"));
+            Assert.Equal(_package.Version, Meta("version"));
+            Assert.False(metadata.Elements().Any(e => e.Name.LocalName == "developmentDependency"),
+                "a development dependency hides lib/ from the consumer's compilation:\n" + nuspecText);
+            var dependencies = nuspec.Descendants().Where(e => e.Name.LocalName == "dependency").ToList();
+            Assert.False(dependencies.Any(d => ((string?)d.Attribute("id") ?? "").StartsWith("Microsoft.CodeAnalysis", StringComparison.OrdinalIgnoreCase)),
+                "the compiler provides Microsoft.CodeAnalysis; the package must not depend on it:\n" + nuspecText);
+            Assert.True(dependencies.Count == 0, "the package must have no dependencies:\n" + nuspecText);
+
+            var license = metadata.Elements().Single(e => e.Name.LocalName == "license");
+            Assert.Equal("expression", (string?)license.Attribute("type"));
+            Assert.Equal("MIT", license.Value);
+            Assert.False(string.IsNullOrWhiteSpace(Meta("description")), nuspecText);
+            Assert.False(string.IsNullOrWhiteSpace(Meta("tags")), nuspecText);
+            string readme = Meta("readme");
+            Assert.False(string.IsNullOrWhiteSpace(readme), nuspecText);
+            Assert.Contains(readme, entries);
+        }
+
+        [Fact]
+        public void A_consumer_of_the_package_gets_the_attributes_and_the_findings()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+
+            string consumer = Path.Combine(_package.WorkDirectory, "consumer");
+            string feed = Path.GetDirectoryName(packageFile)!;
+            string packagesPath = Path.Combine(_package.WorkDirectory, "consumer-packages");
+            Directory.CreateDirectory(consumer);
+
+            // Nothing from the machine may leak in: no Directory.Build.* above the project, only the local feed,
+            // and a fresh global-packages folder so that a stale cached copy of this version is never used.
+            File.WriteAllText(Path.Combine(consumer, "Directory.Build.props"), "<Project />\n");
+            File.WriteAllText(Path.Combine(consumer, "Directory.Build.targets"), "<Project />\n");
+            File.WriteAllText(Path.Combine(consumer, "Directory.Packages.props"), "<Project />\n");
+            File.WriteAllText(Path.Combine(consumer, "NuGet.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="driversafety-local" value="{Escape(feed)}" />
+                  </packageSources>
+                  <fallbackPackageFolders>
+                    <clear />
+                  </fallbackPackageFolders>
+                  <disabledPackageSources>
+                    <clear />
+                  </disabledPackageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(consumer, "Consumer.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <OutputType>Library</OutputType>
+                    <ImplicitUsings>disable</ImplicitUsings>
+                    <Nullable>disable</Nullable>
+                    <TreatWarningsAsErrors>false</TreatWarningsAsErrors>
+                    <RestorePackagesPath>{Escape(packagesPath)}</RestorePackagesPath>
+                    <NuGetAudit>false</NuGetAudit>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="{PackageId}" Version="{_package.Version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+
+            string sourceFile = Path.Combine(consumer, "Counter.cs");
+            File.WriteAllText(sourceFile, ConsumerSource);
+
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+            string log = build.Describe();
+
+            Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
+            foreach (var id in new[] { "CS9057", "CS8032", "AD0001" })
+            {
+                Assert.False(build.Output.Contains(id, StringComparison.Ordinal), $"{id} in the consumer's build (the analyzer did not load or crashed):\n{log}");
+            }
+
+            Assert.True(Directory.Exists(Path.Combine(packagesPath, PackageId.ToLowerInvariant(), _package.Version)),
+                "the package was not restored from the local feed into the fresh packages folder:\n" + log);
+
+            var expected = new[]
+            {
+                // SPEC section 5: DRV1001 at the member access, DRV1002 at the invocation.
+                Expected("DRV1001", sourceFile, ConsumerSource, "_count++; // DRV1001"),
+                Expected("DRV1002", sourceFile, ConsumerSource, "Reset(); // DRV1002"),
+            };
+            var actual = DriverSafetyWarnings(build.Output);
+            Assert.True(expected.SequenceEqual(actual),
+                "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
+        }
+
+        /// <summary>
+        /// A Mutex lock type, a counter guarded by it, correct uses (which must stay silent) and exactly two bugs:
+        /// an unguarded write (DRV1001) and a [Requires] call without the lock (DRV1002).
+        /// </summary>
+        private const string ConsumerSource = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                public sealed class Counter
+                {
+                    public readonly Mutex Lock = new Mutex();
+                    [GuardedBy("Lock")] private int _count;
+
+                    [Requires("Lock")]
+                    public void Reset()
+                    {
+                        _count = 0;
+                    }
+
+                    public void BumpLocked()
+                    {
+                        Lock.Lock();
+                        try
+                        {
+                            _count++;
+                        }
+                        finally
+                        {
+                            Lock.Unlock();
+                        }
+                    }
+
+                    public void ResetLocked()
+                    {
+                        Lock.Lock();
+                        Reset();
+                        Lock.Unlock();
+                    }
+
+                    public void Bump()
+                    {
+                        _count++; // DRV1001
+                    }
+
+                    public void Clear()
+                    {
+                        Reset(); // DRV1002
+                    }
+                }
+            }
+
+            """;
+
+        private static string Escape(string path) => System.Security.SecurityElement.Escape(path);
+
+        private static string Expected(string id, string file, string source, string marker)
+        {
+            int index = source.IndexOf(marker, StringComparison.Ordinal);
+            if (index < 0 || source.IndexOf(marker, index + 1, StringComparison.Ordinal) >= 0)
+            {
+                throw new InvalidOperationException($"marker '{marker}' must occur exactly once in the consumer source");
+            }
+
+            int line = 1 + source.Take(index).Count(c => c == '\n');
+            int column = index - source.LastIndexOf('\n', Math.Max(index - 1, 0));
+            return $"{Path.GetFullPath(file)}({line},{column}): warning {id}";
+        }
+
+        private static readonly Regex WarningLine = new Regex(
+            @"^\s*(?:\d+>)?(?<file>[^\s].*?)\((?<line>\d+),(?<column>\d+)(?:,\d+,\d+)?\): warning (?<id>DRV\d{4}):",
+            RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
+        /// <summary>Every distinct DRV warning in an MSBuild log (the console logger repeats them in its summary).</summary>
+        private static List<string> DriverSafetyWarnings(string output) => WarningLine.Matches(output)
+            .Select(m => $"{Path.GetFullPath(m.Groups["file"].Value.Trim())}({m.Groups["line"].Value},{m.Groups["column"].Value}): warning {m.Groups["id"].Value}")
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(s => s, StringComparer.Ordinal)
+            .ToList();
+
+        /// <summary>Packs the repository once for the class, into a fresh temporary folder.</summary>
+        public sealed class PackedPackage : IDisposable
+        {
+            private readonly Lazy<PackResult> _pack;
+
+            public PackedPackage()
+            {
+                RepositoryRoot = FindRepositoryRoot();
+                Version = ReadVersion(RepositoryRoot);
+                WorkDirectory = Path.Combine(Path.GetTempPath(), "driversafety-packaging-" + Guid.NewGuid().ToString("N"));
+                Directory.CreateDirectory(WorkDirectory);
+                Dotnet = FindDotnet();
+                _pack = new Lazy<PackResult>(RunPack, LazyThreadSafetyMode.ExecutionAndPublication);
+            }
+
+            public string RepositoryRoot { get; }
+
+            public string Version { get; }
+
+            public string WorkDirectory { get; }
+
+            public string Dotnet { get; }
+
+            public PackResult Pack() => _pack.Value;
+
+            public void Dispose()
+            {
+                try
+                {
+                    Directory.Delete(WorkDirectory, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            private PackResult RunPack()
+            {
+                string output = Path.Combine(WorkDirectory, "feed");
+                Directory.CreateDirectory(output);
+                var run = ChildProcess.Run(Dotnet, RepositoryRoot,
+                    "pack", "nuget", "-o", output, "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off");
+                return new PackResult(run, Path.Combine(output, $"{PackageId}.{Version}.nupkg"));
+            }
+
+            private static string FindRepositoryRoot()
+            {
+                for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+                {
+                    if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
+                    {
+                        return dir.FullName;
+                    }
+                }
+
+                throw new InvalidOperationException("no folder holding Analyzers.sln above " + AppContext.BaseDirectory);
+            }
+
+            private static string ReadVersion(string root)
+            {
+                var props = XDocument.Load(Path.Combine(root, "Directory.Build.props"));
+                string? version = props.Descendants().FirstOrDefault(e => e.Name.LocalName == "Version")?.Value.Trim();
+                return string.IsNullOrEmpty(version) ? throw new InvalidOperationException("no <Version> in Directory.Build.props") : version!;
+            }
+
+            private static string FindDotnet()
+            {
+                // The SDK tells child processes which host runs it; otherwise take the one on PATH.
+                string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+                return !string.IsNullOrEmpty(host) && File.Exists(host) ? host! : "dotnet";
+            }
+        }
+
+        public sealed class PackResult
+        {
+            public PackResult(ChildProcess.Result run, string packageFile)
+            {
+                Run = run;
+                PackageFile = packageFile;
+            }
+
+            public ChildProcess.Result Run { get; }
+
+            public string PackageFile { get; }
+
+            public string AssertPackageWritten()
+            {
+                Assert.True(Run.ExitCode == 0, "dotnet pack nuget failed:\n" + Run.Describe());
+                Assert.True(File.Exists(PackageFile), $"dotnet pack nuget did not write {PackageFile}:\n" + Run.Describe());
+                return PackageFile;
+            }
+        }
+
+        /// <summary>Runs the dotnet CLI as a child process with a timeout, capturing its output.</summary>
+        public static class ChildProcess
+        {
+            private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
+            public sealed class Result
+            {
+                public Result(string commandLine, int exitCode, string stdout, string stderr, bool timedOut)
+                {
+                    CommandLine = commandLine;
+                    ExitCode = exitCode;
+                    Stdout = stdout;
+                    Stderr = stderr;
+                    TimedOut = timedOut;
+                }
+
+                public string CommandLine { get; }
+
+                public int ExitCode { get; }
+
+                public string Stdout { get; }
+
+                public string Stderr { get; }
+
+                public bool TimedOut { get; }
+
+                public string Output => Stdout + "\n" + Stderr;
+
+                public string Describe() =>
+                    $"$ {CommandLine}\nexit code: {ExitCode}{(TimedOut ? $" (killed after {Timeout.TotalMinutes} minutes)" : "")}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+            }
+
+            public static Result Run(string fileName, string workingDirectory, params string[] arguments)
+            {
+                var info = new ProcessStartInfo(fileName)
+                {
+                    WorkingDirectory = workingDirectory,
+                    RedirectStandardOutput = true,
+                    RedirectStandardError = true,
+                    UseShellExecute = false,
+                    CreateNoWindow = true,
+                };
+                foreach (var argument in arguments)
+                {
+                    info.ArgumentList.Add(argument);
+                }
+
+                // The test host may run inside an MSBuild/VSTest process tree: do not hand its MSBuild state to the child.
+                foreach (var name in info.Environment.Keys.ToList())
+                {
+                    if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase))
+                    {
+                        info.Environment.Remove(name);
+                    }
+                }
+
+                info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+                info.Environment["DOTNET_NOLOGO"] = "1";
+                info.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+                info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+
+                string commandLine = fileName + " " + string.Join(" ", arguments);
+                var stdout = new StringBuilder();
+                var stderr = new StringBuilder();
+                using var process = new Process { StartInfo = info };
+                process.OutputDataReceived += (_, e) => { if (e.Data != null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
+                process.ErrorDataReceived += (_, e) => { if (e.Data != null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
+                process.Start();
+                process.BeginOutputReadLine();
+                process.BeginErrorReadLine();
+
+                bool timedOut = !process.WaitForExit((int)Timeout.TotalMilliseconds);
+                if (timedOut)
+                {
+                    try
+                    {
+                        process.Kill(entireProcessTree: true);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
+
+                    process.WaitForExit();
+                }
+                else
+                {
+                    process.WaitForExit(); // drains the asynchronous output readers
+                }
+
+                lock (stdout)
+                {
+                    lock (stderr)
+                    {
+                        return new Result(commandLine, timedOut ? -1 : process.ExitCode, stdout.ToString(), stderr.ToString(), timedOut);
+                    }
+                }
+            }
+        }
+    }
+}
