@@ -48,12 +48,13 @@ namespace DriverSafety.Analyzers
             }
 
             var cfg = context.GetControlFlowGraph(body.Block);
-            Analyze(cfg, method, contract, body.Root.Syntax, context.ReportDiagnostic, context.CancellationToken);
+            Analyze(cfg, method, body.Root.Syntax, context.ReportDiagnostic, context.CancellationToken);
         }
 
         /// <summary>Runs the engine over one body with every rule family observing; returns the engine for its statistics.</summary>
-        internal FlowEngine Analyze(ControlFlowGraph cfg, IMethodSymbol method, MethodContract contract, SyntaxNode bodySyntax, Action<Diagnostic> report, System.Threading.CancellationToken cancellation)
+        internal FlowEngine Analyze(ControlFlowGraph cfg, IMethodSymbol method, SyntaxNode bodySyntax, Action<Diagnostic> report, System.Threading.CancellationToken cancellation)
         {
+            var contract = _contracts.ForMethod(method);
             var reported = new HashSet<(string, Location, string)>();
             var diagnostics = new List<Diagnostic>();
             var rules = new LockingRules(d =>
