@@ -97,10 +97,10 @@ namespace DriverSafety.Analyzers.Contracts
 
         public static AccessPath ForStatic(INamedTypeSymbol type) => new AccessPath(PathRootKind.Static, type.OriginalDefinition, ImmutableArray<ISymbol>.Empty);
 
-        public AccessPath Append(ISymbol member) => new AccessPath(Kind, Root, Members.Add(member.OriginalDefinition));
+        public AccessPath Append(ISymbol member) => new AccessPath(Kind, Root, Members.Add(Canonical(member)));
 
         public AccessPath Append(ImmutableArray<ISymbol> members) =>
-            members.IsEmpty ? this : new AccessPath(Kind, Root, Members.AddRange(members.Select(m => m.OriginalDefinition)));
+            members.IsEmpty ? this : new AccessPath(Kind, Root, Members.AddRange(members.Select(Canonical)));
 
         /// <summary>The type of the value the path denotes.</summary>
         public ITypeSymbol? Type => Members.IsEmpty
@@ -151,6 +151,46 @@ namespace DriverSafety.Analyzers.Contracts
             };
             var tail = string.Join(".", Members.Select(m => m.Name));
             return root is null ? tail : Members.IsEmpty ? root : root + "." + tail;
+        }
+
+        /// <summary>
+        /// One symbol per lock member however it is reached: a property is named by the root declaration it overrides
+        /// or implements, so <c>IOps.Lock</c> in an interface contract and <c>Impl.Lock</c> in the body are the same lock.
+        /// </summary>
+        internal static ISymbol Canonical(ISymbol member)
+        {
+            if (member is not IPropertySymbol property)
+            {
+                return member.OriginalDefinition;
+            }
+
+            property = property.OriginalDefinition;
+            while (property.OverriddenProperty is { } overridden)
+            {
+                property = overridden.OriginalDefinition;
+            }
+
+            if (!property.ExplicitInterfaceImplementations.IsEmpty)
+            {
+                return property.ExplicitInterfaceImplementations[0].OriginalDefinition;
+            }
+
+            var type = property.ContainingType;
+            if (type is not null && type.TypeKind != TypeKind.Interface)
+            {
+                foreach (var iface in type.AllInterfaces)
+                {
+                    foreach (var candidate in iface.GetMembers(property.Name))
+                    {
+                        if (candidate is IPropertySymbol && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(candidate)?.OriginalDefinition, property))
+                        {
+                            return candidate.OriginalDefinition;
+                        }
+                    }
+                }
+            }
+
+            return property;
         }
 
         internal static ITypeSymbol? MemberType(ISymbol member) => member switch

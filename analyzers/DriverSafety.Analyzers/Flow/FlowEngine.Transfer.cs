@@ -439,7 +439,17 @@ namespace DriverSafety.Analyzers.Flow
                 return cached;
             }
 
-            var cfg = info.Cfg.GetLocalFunctionControlFlowGraphInScope(function);
+            ControlFlowGraph cfg;
+            try
+            {
+                cfg = info.Cfg.GetLocalFunctionControlFlowGraphInScope(function);
+            }
+            catch (System.ArgumentException)
+            {
+                // Incomplete code: the local function is not declared in scope; the call has no known effect.
+                return state;
+            }
+
             _inlineStack.Add(function);
             var result = RunCfg(cfg, state, reporting, topLevel: false);
             _inlineStack.RemoveAt(_inlineStack.Count - 1);
