@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
@@ -26,7 +27,7 @@ namespace DriverSafety.Analyzers.Rules
             }
 
             var detail = write ? held is { Maybe: false, Shared: true } ? " exclusively (it is held shared)" : " exclusively" : string.Empty;
-            Report(Descriptors.GuardedMemberWithoutLock, site.Syntax.GetLocation(), Also(held), write ? "Write" : "Read", member.Name, lockPath, detail);
+            Report(Descriptors.GuardedMemberWithoutLock, site.Syntax.GetLocation(), Also(held), RequiresFix(body, lockPath), write ? "Write" : "Read", member.Name, lockPath, detail);
         }
 
         public override void LockRequired(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, bool sharedSuffices, HeldLock? held)
@@ -37,7 +38,7 @@ namespace DriverSafety.Analyzers.Rules
             }
 
             var detail = held is { Maybe: false, Shared: true } ? " exclusively (it is held shared)" : sharedSuffices ? string.Empty : " exclusively";
-            Report(Descriptors.RequiredLockNotHeld, site.Syntax.GetLocation(), Also(held), callee.Name, lockPath, detail);
+            Report(Descriptors.RequiredLockNotHeld, site.Syntax.GetLocation(), Also(held), RequiresFix(body, lockPath), callee.Name, lockPath, detail);
         }
 
         public override void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld)
@@ -132,7 +133,34 @@ namespace DriverSafety.Analyzers.Rules
         private static string Line(HeldLock held) =>
             held.Site is null ? "?" : (held.Site.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+        /// <summary>
+        /// For the "Add [Requires]" code fix: the lock written in the reporting method's own frame, when that frame can
+        /// name it (<c>this</c> and its members, the method's parameters, static members) and the body is the method itself.
+        /// </summary>
+        private static ImmutableDictionary<string, string?>? RequiresFix(BodyContext body, AccessPath lockPath)
+        {
+            if (body.Symbol is not { MethodKind: MethodKind.Ordinary } method)
+            {
+                return null;
+            }
+
+            var expressible = lockPath.Kind switch
+            {
+                PathRootKind.This => !method.IsStatic,
+                PathRootKind.Parameter => SymbolEqualityComparer.Default.Equals(lockPath.Root?.ContainingSymbol?.OriginalDefinition, method.OriginalDefinition),
+                PathRootKind.Static => true,
+                _ => false,
+            };
+            return expressible ? ImmutableDictionary<string, string?>.Empty.Add(RequiresLockProperty, lockPath.ToString()) : null;
+        }
+
+        /// <summary>The diagnostic property the "Add [Requires]" code fix reads (DriverSafety.CodeFixes.AddRequiresCodeFix.LockProperty).</summary>
+        public const string RequiresLockProperty = "RequiresLock";
+
         private void Report(DiagnosticDescriptor descriptor, Location location, IEnumerable<Location> additional, params object[] args) =>
-            _report(Diagnostic.Create(descriptor, location, additional, args.Select(a => a.ToString()).ToArray()));
+            Report(descriptor, location, additional, null, args);
+
+        private void Report(DiagnosticDescriptor descriptor, Location location, IEnumerable<Location> additional, ImmutableDictionary<string, string?>? properties, params object[] args) =>
+            _report(Diagnostic.Create(descriptor, location, additional, properties, args.Select(a => a.ToString()).ToArray()));
     }
 }
