@@ -52,6 +52,10 @@ namespace DriverSafety.Analyzers.Flow
 
                         return state;
 
+                    case INameOfOperation or ITypeOfOperation or ISizeOfOperation:
+                        // Names a member without reading it.
+                        return state;
+
                     case IInvocationOperation invocation:
                         state = Visit(invocation.Instance, state, Access.Read);
                         state = VisitArguments(invocation.Arguments, state);
