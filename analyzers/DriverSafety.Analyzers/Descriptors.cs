@@ -36,7 +36,7 @@ namespace DriverSafety.Analyzers
         public static readonly DiagnosticDescriptor LockNotReleased = Create(
             LockNotReleasedId, Locking,
             "Lock not released",
-            "Lock '{0}' acquired here is still held at the exit of '{1}'",
+            "Lock '{0}' acquired here is still held where '{1}' exits ({2})",
             "A lock acquired in the method is still held when the method returns, and the method does not declare [Acquires] for it.");
 
         public static readonly DiagnosticDescriptor ReleaseOfLockNotHeld = Create(
@@ -60,7 +60,7 @@ namespace DriverSafety.Analyzers
         public static readonly DiagnosticDescriptor LockHeldOnSomePaths = Create(
             LockHeldOnSomePathsId, Locking,
             "Lock held on some paths only",
-            "Lock '{0}' acquired here is held on some paths reaching this point and not on others",
+            "Lock '{0}' acquired here is held on some paths reaching {1} and not on others",
             "At a merge point inside the body a lock is held on some incoming paths and not on others.");
 
         public static readonly DiagnosticDescriptor MethodBreaksLockContract = Create(

@@ -72,7 +72,8 @@ namespace DriverSafety.Analyzers.Rules
         {
             if (held.Site is not null)
             {
-                Report(Descriptors.LockHeldOnSomePaths, held.Site.Syntax.GetLocation(), mergePoint is null ? Array.Empty<Location>() : new[] { mergePoint }, held.Lock);
+                Report(Descriptors.LockHeldOnSomePaths, held.Site.Syntax.GetLocation(), mergePoint is null ? Array.Empty<Location>() : new[] { mergePoint }, held.Lock,
+                    mergePoint is null ? "a merge point" : "line " + LineOf(mergePoint));
             }
         }
 
@@ -114,7 +115,8 @@ namespace DriverSafety.Analyzers.Rules
             foreach (var pair in _leaks.OrderBy(p => p.Key.Syntax.SpanStart))
             {
                 var exits = pair.Value.Exits.OrderBy(l => l.SourceSpan.Start).ToArray();
-                Report(Descriptors.LockNotReleased, pair.Key.Syntax.GetLocation(), exits, pair.Value.Held.Lock, body.Name);
+                var where = (exits.Length == 1 ? "line " : "lines ") + string.Join(", ", exits.Select(LineOf));
+                Report(Descriptors.LockNotReleased, pair.Key.Syntax.GetLocation(), exits, pair.Value.Held.Lock, body.Name, where);
             }
 
             _leaks.Clear();
@@ -130,8 +132,10 @@ namespace DriverSafety.Analyzers.Rules
             _ => " (acquired at line " + Line(held) + ")",
         };
 
-        private static string Line(HeldLock held) =>
-            held.Site is null ? "?" : (held.Site.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        private static string Line(HeldLock held) => held.Site is null ? "?" : LineOf(held.Site.Syntax.GetLocation());
+
+        private static string LineOf(Location location) =>
+            (location.GetLineSpan().StartLinePosition.Line + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>
         /// For the "Add [Requires]" code fix: the lock written in the reporting method's own frame, when that frame can
