@@ -261,11 +261,23 @@ namespace DriverSafety.Analyzers.Summaries
 
             public AcquisitionCollector(IMethodSymbol method) => _method = method;
 
-            public override void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld) =>
-                Add(lockPath, site is IInvocationOperation invocation ? invocation.TargetMethod.ContainingType.Name + "." + invocation.TargetMethod.Name : "lock");
+            // An acquisition of a lock the method already holds by its own contract is that method's own DRV1005,
+            // reported in its body; it is not repeated at every caller.
+            public override void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld)
+            {
+                if (alreadyHeld?.Origin != HoldOrigin.Entry)
+                {
+                    Add(lockPath, site is IInvocationOperation invocation ? invocation.TargetMethod.ContainingType.Name + "." + invocation.TargetMethod.Name : "lock");
+                }
+            }
 
-            public override void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain) =>
-                Add(lockPath, chain);
+            public override void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain)
+            {
+                if (alreadyHeld?.Origin != HoldOrigin.Entry)
+                {
+                    Add(lockPath, chain);
+                }
+            }
 
             public ImmutableArray<AcquiredLock> Result() => _found.OrderBy(p => p.Key, System.StringComparer.Ordinal).Select(p => p.Value).ToImmutableArray();
 
