@@ -29,7 +29,7 @@ public sealed class AnnotationDoesNotResolveTests
     public Task NullElement() => Verifier.VerifyAsync("""
         public sealed class Dev
         {
-            [[|Requires((string)null!)|]] public void Flush() { }
+            [[|Requires((string)null)|]] public void Flush() { }
         }
         """, "DRV9001");
 

@@ -61,7 +61,7 @@ public sealed class AnnotationMisappliedTests
     public Task NullLockArray() => Verifier.VerifyAsync("""
         public sealed class Dev
         {
-            [[|Requires(null!)|]] public void Flush() { }
+            [[|Requires(null)|]] public void Flush() { }
         }
         """, "DRV9002");
 
