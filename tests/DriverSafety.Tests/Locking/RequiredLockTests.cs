@@ -265,4 +265,23 @@ public sealed class RequiredLockTests
             }
         }
         """, "DRV1002");
+
+    [Fact]
+    public Task ContractDeclaredInAnotherDocument() => Verifier.VerifyAsync(new[]
+    {
+        Gem,
+        """
+        public static class User
+        {
+            public static void Map(Gem gem)
+            {
+                [|gem.Vmap(1)|];
+                using (gem.Resv.LockScoped())
+                {
+                    gem.Vmap(2);
+                }
+            }
+        }
+        """,
+    }, "DRV1002");
 }
