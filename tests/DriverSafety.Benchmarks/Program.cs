@@ -1,0 +1,22 @@
+using BenchmarkDotNet.Running;
+
+namespace DriverSafety.Benchmarks;
+
+public static class Program
+{
+    /// <summary>
+    /// <c>--steps</c>: the deterministic engine-step counts (no timing). Anything else goes to BenchmarkDotNet,
+    /// e.g. <c>--filter '*'</c> or <c>--filter '*Scaling*'</c>.
+    /// </summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length == 1 && args[0] == "--steps")
+        {
+            StepsReport.Run(Console.Out);
+            return 0;
+        }
+
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return summaries.Any(summary => summary.HasCriticalValidationErrors || summary.Reports.Any(report => !report.Success)) ? 1 : 0;
+    }
+}

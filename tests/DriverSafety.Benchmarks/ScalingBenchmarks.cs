@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using DriverSafety.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace DriverSafety.Benchmarks;
+
+/// <summary>
+/// Generated code of N statements: all in one body (the per-body growth), and as N/10 ten-statement methods calling
+/// each other in chains (the interprocedural summaries). The binding+CFG floor is measured for the one-body shape.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 5)]
+public class ScalingBenchmarks
+{
+    private CSharpCompilation _oneBody = null!;
+    private CSharpCompilation _manyMethods = null!;
+
+    [Params(1000, 4000, 16000)]
+    public int Statements { get; set; }
+
+    [GlobalSetup(Targets = new[] { nameof(OneBody), nameof(OneBodyBindingAndCfgOnly) })]
+    public void SetUpOneBody() =>
+        _oneBody = ScalingSource.Compile(ScalingSource.SingleBody(Statements), $"OneBody{Statements}");
+
+    [GlobalSetup(Target = nameof(ManySmallMethods))]
+    public void SetUpManyMethods() =>
+        _manyMethods = ScalingSource.Compile(ScalingSource.ManyMethods(Statements), $"ManyMethods{Statements}");
+
+    [Benchmark(Description = "One body")]
+    public ImmutableArray<Diagnostic> OneBody() => AnalyzerRun.Diagnostics(_oneBody, new DriverSafetyAnalyzer());
+
+    [Benchmark(Description = "One body, binding+CFG only")]
+    public ImmutableArray<Diagnostic> OneBodyBindingAndCfgOnly() => AnalyzerRun.Diagnostics(_oneBody, new BindingAndCfgAnalyzer());
+
+    [Benchmark(Description = "N/10 methods in call chains")]
+    public ImmutableArray<Diagnostic> ManySmallMethods() => AnalyzerRun.Diagnostics(_manyMethods, new DriverSafetyAnalyzer());
+}

@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using DriverSafety.Analyzers;
+using DriverSafety.Analyzers.Contracts;
+using DriverSafety.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverSafety.Benchmarks;
+
+/// <summary>
+/// The deterministic counterpart of the timings (<c>--steps</c>): the flow engine's block transfers per body for
+/// each scaling size, and the diagnostics each analyzer gives on the sample driver. Nothing here is timed.
+/// </summary>
+public static class StepsReport
+{
+    public static readonly int[] Sizes = { 1000, 4000, 16000 };
+
+    public static void Run(TextWriter output)
+    {
+        output.WriteLine($"Engine bound: {FlowEngine.MaxVisitsPerBlock} visits per block (+1 reporting pass), {FlowEngine.MaxStepsPerBody} steps per body.");
+        output.WriteLine();
+        output.WriteLine("| Shape | Statements | Bodies | Blocks | Steps | Steps/block | Max steps in one body | Truncated bodies | Diagnostics |");
+        output.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var size in Sizes)
+        {
+            var oneBody = ScalingSource.Compile(ScalingSource.SingleBody(size), $"OneBody{size}");
+            Write(output, "One body", size, Measure(oneBody));
+        }
+
+        foreach (var size in Sizes)
+        {
+            var manyMethods = ScalingSource.Compile(ScalingSource.ManyMethods(size), $"ManyMethods{size}");
+            Write(output, $"{size / ScalingSource.StatementsPerMethod} methods, chains of {ScalingSource.ChainLength}", size, Measure(manyMethods));
+        }
+
+        var sample = SampleDriverSource.Load();
+        var errors = sample.Errors();
+        var sampleCounts = Measure(sample.Compilation);
+        Write(output, "Sample driver (every body)", sample.LinesOfCode, sampleCounts, statementsAreLines: true);
+        var wholeAnalyzer = AnalyzerRun.Diagnostics(sample.Compilation, new DriverSafetyAnalyzer());
+
+        output.WriteLine();
+        output.WriteLine($"Sample driver: {sample.Files} files, {sample.Lines} lines, {sample.LinesOfCode} lines of code, {errors.Count} compiler errors.");
+        foreach (var error in errors.Take(5))
+        {
+            output.WriteLine("  " + error);
+        }
+
+        output.WriteLine($"  DriverSafety (whole analyzer): {AnalyzerRun.Summary(wholeAnalyzer)}");
+        output.WriteLine($"  DriverSafety (bodies above):   {AnalyzerRun.Summary(sampleCounts.Diagnostics.ToImmutableArray())} (annotation rules run per symbol, not per body)");
+        output.WriteLine($"  Binding+CFG only:              {AnalyzerRun.Summary(AnalyzerRun.Diagnostics(sample.Compilation, new BindingAndCfgAnalyzer()))}");
+        WriteThirdParty(output, sample.Compilation, "CA2000 (NetAnalyzers)", () => ThirdPartyAnalyzers.NetAnalyzersFolder, ThirdPartyAnalyzers.Ca2000);
+        WriteThirdParty(output, sample.Compilation, "IDISP001 (IDisposableAnalyzers)", () => ThirdPartyAnalyzers.IDisposableAnalyzersFolder, ThirdPartyAnalyzers.Idisp001);
+    }
+
+    private static void WriteThirdParty(TextWriter output, CSharpCompilation compilation, string label, Func<string> folder, string ruleId)
+    {
+        var factory = ThirdPartyAnalyzers.Factory(folder(), ruleId);
+        var analyzers = factory();
+        var enabled = ThirdPartyAnalyzers.EnableOnly(compilation, ruleId, analyzers);
+        var names = string.Join(", ", analyzers.Select(a => a.GetType().Name));
+        output.WriteLine($"  {label} [{names}]: {AnalyzerRun.Summary(AnalyzerRun.Diagnostics(enabled, analyzers))}");
+    }
+
+    private static void Write(TextWriter output, string shape, int statements, Counts counts, bool statementsAreLines = false)
+    {
+        var size = statementsAreLines ? $"{statements} LOC" : statements.ToString();
+        var perBlock = counts.Blocks == 0 ? 0 : (double)counts.Steps / counts.Blocks;
+        output.WriteLine(
+            $"| {shape} | {size} | {counts.Bodies} | {counts.Blocks} | {counts.Steps} | {perBlock:F2} | {counts.MaxSteps} | {counts.Truncated} | {AnalyzerRun.Summary(counts.Diagnostics.ToImmutableArray())} |");
+    }
+
+    private sealed record Counts(int Bodies, int Blocks, long Steps, int MaxSteps, int Truncated, List<Diagnostic> Diagnostics);
+
+    /// <summary>Runs the engine directly over every executable body of <paramref name="compilation"/>, as the analyzer does.</summary>
+    private static Counts Measure(Compilation compilation)
+    {
+        var known = KnownSymbols.TryCreate(compilation)
+            ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
+        var analysis = new CompilationAnalysis(compilation, known);
+        var contracts = new ContractProvider(compilation, known);
+        var diagnostics = new List<Diagnostic>();
+        int bodies = 0, blocks = 0, maxSteps = 0, truncated = 0;
+        long steps = 0;
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var declaration in tree.GetRoot().DescendantNodes().Where(IsExecutableMember))
+            {
+                if (ExecutableSymbol(model, declaration) is not { } method
+                    || contracts.ForMethod(method).IsLockPrimitive
+                    || model.GetOperation(OperationRoot(declaration)) is not { } operation
+                    || Graph(operation) is not { } cfg)
+                {
+                    continue;
+                }
+
+                var engine = analysis.Analyze(cfg, method, declaration, diagnostics.Add, CancellationToken.None);
+                bodies++;
+                blocks += CountBlocks(cfg);
+                steps += engine.Steps;
+                maxSteps = Math.Max(maxSteps, engine.Steps);
+                truncated += engine.Truncated ? 1 : 0;
+            }
+        }
+
+        return new Counts(bodies, blocks, steps, maxSteps, truncated, diagnostics);
+    }
+
+    /// <summary>
+    /// Methods, constructors, operators, accessors and expression-bodied properties and indexers (local functions
+    /// and lambdas are analysed with their container).
+    /// </summary>
+    private static bool IsExecutableMember(SyntaxNode node) => node switch
+    {
+        BaseMethodDeclarationSyntax member => member.Body is not null || member.ExpressionBody is not null,
+        AccessorDeclarationSyntax accessor => accessor.Body is not null || accessor.ExpressionBody is not null,
+        BasePropertyDeclarationSyntax property => ExpressionBody(property) is not null,
+        _ => false,
+    };
+
+    private static ArrowExpressionClauseSyntax? ExpressionBody(BasePropertyDeclarationSyntax property) => property switch
+    {
+        PropertyDeclarationSyntax p => p.ExpressionBody,
+        IndexerDeclarationSyntax i => i.ExpressionBody,
+        _ => null,
+    };
+
+    private static IMethodSymbol? ExecutableSymbol(SemanticModel model, SyntaxNode declaration) =>
+        model.GetDeclaredSymbol(declaration) switch
+        {
+            IMethodSymbol method => method,
+            IPropertySymbol property => property.GetMethod,
+            _ => null,
+        };
+
+    private static SyntaxNode OperationRoot(SyntaxNode declaration) =>
+        declaration is BasePropertyDeclarationSyntax property ? ExpressionBody(property)! : declaration;
+
+    private static ControlFlowGraph? Graph(IOperation operation) => operation switch
+    {
+        IMethodBodyOperation body => ControlFlowGraph.Create(body),
+        IConstructorBodyOperation body => ControlFlowGraph.Create(body),
+        IBlockOperation block => ControlFlowGraph.Create(block),
+        _ => null,
+    };
+
+    private static int CountBlocks(ControlFlowGraph cfg) =>
+        cfg.Blocks.Length + cfg.LocalFunctions.Sum(f => CountBlocks(cfg.GetLocalFunctionControlFlowGraph(f)));
+}
