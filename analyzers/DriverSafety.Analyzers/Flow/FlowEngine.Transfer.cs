@@ -266,7 +266,7 @@ namespace DriverSafety.Analyzers.Flow
 
                 if (method.MethodKind == MethodKind.LocalFunction)
                 {
-                    return _engine.InlineLocalFunction(_info, method, state, _reporting);
+                    return _engine.InlineLocalFunction(_info, method, arguments, state, _reporting);
                 }
 
                 if (_engine.MonitorCall(_info, site, method, arguments, state, Observer) is { } afterMonitor)
@@ -340,7 +340,13 @@ namespace DriverSafety.Analyzers.Flow
                             Observer?.LockAcquired(_engine._body, site, lockPath, held);
                         }
 
-                        state = state.AddLock(new HeldLock(lockPath, clause.Shared, false, HoldOrigin.Acquired, site, _engine.LockKindOf(lockPath), clause.DisablesIrqs));
+                        if (held is not { Maybe: false })
+                        {
+                            // A second acquisition of a held lock is DRV1005; the original hold stays (as in Clang), so its
+                            // exit and release are judged once.
+                            state = state.AddLock(new HeldLock(lockPath, clause.Shared, false, HoldOrigin.Acquired, site, _engine.LockKindOf(lockPath), clause.DisablesIrqs));
+                        }
+
                         if (clause.DisablesIrqs)
                         {
                             state = state.With(irqDepth: state.IrqDepth + 1);
@@ -403,8 +409,11 @@ namespace DriverSafety.Analyzers.Flow
                 case "Enter":
                     if (lockPath is not null)
                     {
-                        observer?.LockAcquired(_body, site, lockPath, state.Find(lockPath));
-                        state = state.AddLock(new HeldLock(lockPath, false, false, HoldOrigin.Acquired, site, 0, false));
+                        // .NET monitors are re-entrant: entering a held one nests, it does not deadlock.
+                        state = state.Find(lockPath) is { Maybe: false } held
+                            ? state.AddLock(held.WithDepth(held.Depth + 1))
+                            : state.AddLock(new HeldLock(lockPath, false, false, HoldOrigin.Acquired, site, 0, false));
+                        observer?.LockAcquired(_body, site, lockPath, null);
                     }
 
                     if (arguments.Length > 1 && KeyOf(arguments[1].Value) is { } taken)
@@ -421,26 +430,24 @@ namespace DriverSafety.Analyzers.Flow
 
                     return state.With(pending: state.Pending.Add(new PendingTry(ValueKey.Operation(site), ImmutableArray.Create(lockPath), false, ConditionValue.Bool(true), site, 0)));
                 case "Exit" when lockPath is not null:
-                    observer?.LockReleased(_body, site, lockPath, state.Find(lockPath));
-                    return state.RemoveLock(lockPath);
+                    var current = state.Find(lockPath);
+                    observer?.LockReleased(_body, site, lockPath, current);
+                    return current is { Depth: > 1 } ? state.AddLock(current.WithDepth(current.Depth - 1)) : state.RemoveLock(lockPath);
                 default:
                     return null;
             }
         }
 
-        /// <summary>Calling a local function runs its body under the caller's state (its CFG is walked in place).</summary>
-        private FlowState? InlineLocalFunction(CfgInfo info, IMethodSymbol function, FlowState state, bool reporting)
+        /// <summary>
+        /// Calling a local function runs its body under the caller's state (its CFG is walked in place), with each of its
+        /// parameters that the body never reassigns denoting the access path of the call's argument.
+        /// </summary>
+        private FlowState? InlineLocalFunction(CfgInfo info, IMethodSymbol function, ImmutableArray<IArgumentOperation> arguments, FlowState state, bool reporting)
         {
             _inlined.Add(function);
             if (_inlineStack.Count >= MaxInlineDepth || _inlineStack.Contains(function, SymbolEqualityComparer.Default))
             {
                 return state;
-            }
-
-            var key = (function, state, reporting);
-            if (_inlineRuns.TryGetValue(key, out var cached))
-            {
-                return cached;
             }
 
             ControlFlowGraph cfg;
@@ -454,10 +461,63 @@ namespace DriverSafety.Analyzers.Flow
                 return state;
             }
 
+            var reassigned = ReassignedParameters(cfg);
+            var aliases = new List<(IParameterSymbol Parameter, AccessPath Path)>();
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is { RefKind: RefKind.None } parameter && !reassigned.Contains(parameter) && PathOf(info, argument.Value) is { } path)
+                {
+                    aliases.Add((parameter, path));
+                }
+            }
+
+            var key = (function, state, reporting, string.Join("|", aliases.Select(a => a.Parameter.Ordinal + "=" + a.Path)));
+            if (_inlineRuns.TryGetValue(key, out var cached))
+            {
+                return cached;
+            }
+
+            foreach (var (parameter, path) in aliases)
+            {
+                _parameterAliases[parameter] = path;
+            }
+
             _inlineStack.Add(function);
             var result = RunCfg(cfg, state, reporting, topLevel: false);
             _inlineStack.RemoveAt(_inlineStack.Count - 1);
+            foreach (var (parameter, _) in aliases)
+            {
+                _parameterAliases.Remove(parameter);
+            }
+
             _inlineRuns[key] = result;
+            return result;
+        }
+
+        private HashSet<IParameterSymbol> ReassignedParameters(ControlFlowGraph cfg)
+        {
+            var result = new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
+            foreach (var block in cfg.Blocks)
+            {
+                foreach (var operation in block.Operations)
+                {
+                    foreach (var node in operation.DescendantsAndSelf())
+                    {
+                        var target = node switch
+                        {
+                            IAssignmentOperation assignment => assignment.Target,
+                            IIncrementOrDecrementOperation increment => increment.Target,
+                            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument => argument.Value,
+                            _ => null,
+                        };
+                        if (target is IParameterReferenceOperation parameter)
+                        {
+                            result.Add(parameter.Parameter);
+                        }
+                    }
+                }
+            }
+
             return result;
         }
 
@@ -470,7 +530,7 @@ namespace DriverSafety.Analyzers.Flow
                 case IInstanceReferenceOperation:
                     return AccessPath.This;
                 case IParameterReferenceOperation parameter:
-                    return AccessPath.ForParameter(parameter.Parameter);
+                    return _parameterAliases.TryGetValue(parameter.Parameter, out var alias) ? alias : AccessPath.ForParameter(parameter.Parameter);
                 case ILocalReferenceOperation local:
                     return AccessPath.ForLocal(local.Local);
                 case IFieldReferenceOperation field:

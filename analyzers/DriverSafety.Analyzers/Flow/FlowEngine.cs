@@ -39,7 +39,8 @@ namespace DriverSafety.Analyzers.Flow
         private readonly CancellationToken _cancellation;
         private readonly Dictionary<ControlFlowGraph, CfgInfo> _cfgInfo = new Dictionary<ControlFlowGraph, CfgInfo>();
         private readonly Dictionary<(ControlFlowRegion Region, FlowState State, bool Reporting), FlowState?> _finallyRuns = new Dictionary<(ControlFlowRegion, FlowState, bool), FlowState?>();
-        private readonly Dictionary<(IMethodSymbol Function, FlowState State, bool Reporting), FlowState?> _inlineRuns = new Dictionary<(IMethodSymbol, FlowState, bool), FlowState?>();
+        private readonly Dictionary<(IMethodSymbol Function, FlowState State, bool Reporting, string Aliases), FlowState?> _inlineRuns = new Dictionary<(IMethodSymbol, FlowState, bool, string), FlowState?>();
+        private readonly Dictionary<IParameterSymbol, AccessPath> _parameterAliases = new Dictionary<IParameterSymbol, AccessPath>(SymbolEqualityComparer.Default);
         private readonly List<IMethodSymbol> _inlineStack = new List<IMethodSymbol>();
         private readonly HashSet<IMethodSymbol> _inlined = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         private readonly List<(ControlFlowGraph Cfg, IFlowAnonymousFunctionOperation Lambda)> _lambdas = new List<(ControlFlowGraph, IFlowAnonymousFunctionOperation)>();

@@ -46,8 +46,9 @@ namespace DriverSafety.Analyzers.Flow
     /// <summary>A lock held at a program point, with its mode and where it was acquired.</summary>
     internal sealed class HeldLock : IEquatable<HeldLock>
     {
-        public HeldLock(AccessPath lockPath, bool shared, bool maybe, HoldOrigin origin, IOperation? site, int lockKind, bool disabledIrqs)
+        public HeldLock(AccessPath lockPath, bool shared, bool maybe, HoldOrigin origin, IOperation? site, int lockKind, bool disabledIrqs, int depth = 1)
         {
+            Depth = depth;
             Lock = lockPath;
             Shared = shared;
             Maybe = maybe;
@@ -73,11 +74,16 @@ namespace DriverSafety.Analyzers.Flow
         /// <summary>The acquisition disabled IRQs (<c>spin_lock_irqsave</c>); the release re-enables them.</summary>
         public bool DisabledIrqs { get; }
 
-        public HeldLock AsMaybe() => Maybe ? this : new HeldLock(Lock, Shared, true, Origin, Site, LockKind, DisabledIrqs);
+        /// <summary>Re-entrance depth of a .NET monitor (<c>lock (x)</c> nested in <c>lock (x)</c> is legal C#); 1 for kernel locks.</summary>
+        public int Depth { get; }
+
+        public HeldLock AsMaybe() => Maybe ? this : new HeldLock(Lock, Shared, true, Origin, Site, LockKind, DisabledIrqs, Depth);
+
+        public HeldLock WithDepth(int depth) => new HeldLock(Lock, Shared, Maybe, Origin, Site, LockKind, DisabledIrqs, depth);
 
         public bool Equals(HeldLock? other) =>
             other is not null && Lock.Equals(other.Lock) && Shared == other.Shared && Maybe == other.Maybe &&
-            Origin == other.Origin && ReferenceEquals(Site, other.Site) && DisabledIrqs == other.DisabledIrqs;
+            Origin == other.Origin && ReferenceEquals(Site, other.Site) && DisabledIrqs == other.DisabledIrqs && Depth == other.Depth;
 
         public override bool Equals(object? obj) => obj is HeldLock other && Equals(other);
 

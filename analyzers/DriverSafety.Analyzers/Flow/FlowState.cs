@@ -179,7 +179,7 @@ namespace DriverSafety.Analyzers.Flow
                 }
 
                 var first = Earlier(left, right);
-                var merged = new HeldLock(first.Lock, left.Shared || right.Shared, left.Maybe || right.Maybe, first.Origin, first.Site, first.LockKind, left.DisabledIrqs && right.DisabledIrqs);
+                var merged = new HeldLock(first.Lock, left.Shared || right.Shared, left.Maybe || right.Maybe, first.Origin, first.Site, first.LockKind, left.DisabledIrqs && right.DisabledIrqs, System.Math.Max(left.Depth, right.Depth));
                 locks.Add(merged.Equals(left) ? left : merged);
             }
 
