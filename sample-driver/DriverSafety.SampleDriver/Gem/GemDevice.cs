@@ -73,6 +73,11 @@ public class GemDevice
         }
     }
 
+    /// <summary>The driver's hook when an object is freed, before its backing goes (<c>funcs->free</c> prologue).</summary>
+    protected internal virtual void OnObjectFree(GemObject obj)
+    {
+    }
+
     internal void ObjectCreated() => Interlocked.Increment(ref _objectCount);
 
     internal void ObjectFreed() => Interlocked.Decrement(ref _objectCount);

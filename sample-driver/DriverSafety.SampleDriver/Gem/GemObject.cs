@@ -753,6 +753,7 @@ public class GemObject
             return;
         }
 
+        Dev.OnObjectFree(this);
         if (ImportAttach is { } attach)
         {
             FreeImported(attach);
