@@ -43,16 +43,23 @@ namespace DriverSafety.Analyzers.Flow
         public AccessPath? ParameterPath(int ordinal) =>
             Symbol is not null && ordinal >= 0 && ordinal < Symbol.Parameters.Length ? AccessPath.ForParameter(Symbol.Parameters[ordinal]) : null;
 
-        /// <summary>The state on entry: the locks of the body's own <c>[Requires]</c> and <c>[Releases]</c> contract are held.</summary>
-        public FlowState EntryState(LockExpressionResolver resolver)
+        /// <summary>
+        /// The state on entry: the locks of the body's own <c>[Requires]</c> and <c>[Releases]</c> contract are held, and an
+        /// accessor of a <c>[GuardedBy]</c> property runs under the property's locks (shared for the getter) — the
+        /// caller's access was checked where the property was read or written.
+        /// </summary>
+        public FlowState EntryState(ContractProvider contracts)
         {
             var state = FlowState.Empty;
-            foreach (var clause in Contract.Requires.Concat(Contract.Releases))
+            var guardedProperty = Symbol?.AssociatedSymbol is IPropertySymbol property ? contracts.ForMember(property).GuardedBy : ImmutableArray<LockExpr>.Empty;
+            var getter = Symbol?.MethodKind == MethodKind.PropertyGet;
+            var clauses = Contract.Requires.Concat(Contract.Releases).Concat(guardedProperty.Select(g => new LockClause(g, getter, false)));
+            foreach (var clause in clauses)
             {
                 var path = clause.Lock.Substitute(ThisPath, ParameterPath);
                 if (path is not null && state.Find(path) is null)
                 {
-                    state = state.AddLock(new HeldLock(path, clause.Shared, false, HoldOrigin.Entry, null, resolver.LockKindOf(path.Type) ?? 0, false));
+                    state = state.AddLock(new HeldLock(path, clause.Shared, false, HoldOrigin.Entry, null, contracts.Resolver.LockKindOf(path.Type) ?? 0, false));
                 }
             }
 

@@ -70,7 +70,7 @@ namespace DriverSafety.Analyzers.Flow
         /// </summary>
         public void AnalyzeBody(ControlFlowGraph cfg, BodyContext body)
         {
-            RunTopLevel(cfg, body, body.EntryState(_contracts.Resolver));
+            RunTopLevel(cfg, body, body.EntryState(_contracts));
             CollectLocalFunctions(cfg);
 
             // Lambdas run when they are invoked, not where they are created: each is its own body, entered with no lock.
@@ -94,7 +94,7 @@ namespace DriverSafety.Analyzers.Flow
 
                 var functionCfg = parent.GetLocalFunctionControlFlowGraph(function);
                 var context = new BodyContext(function, _contracts.ForMethod(function), functionCfg.OriginalOperation.Syntax);
-                RunTopLevel(functionCfg, context, context.EntryState(_contracts.Resolver));
+                RunTopLevel(functionCfg, context, context.EntryState(_contracts));
                 CollectLocalFunctions(functionCfg);
             }
         }
@@ -103,7 +103,7 @@ namespace DriverSafety.Analyzers.Flow
         public FlowState? RunForSummary(ControlFlowGraph cfg, BodyContext body)
         {
             _body = body;
-            return RunCfg(cfg, body.EntryState(_contracts.Resolver), reporting: true, topLevel: false);
+            return RunCfg(cfg, body.EntryState(_contracts), reporting: true, topLevel: false);
         }
 
         private void RunTopLevel(ControlFlowGraph cfg, BodyContext body, FlowState entry)

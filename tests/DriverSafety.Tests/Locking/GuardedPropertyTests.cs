@@ -1,0 +1,48 @@
+using Xunit;
+using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+
+namespace DriverSafety.Tests.Locking;
+
+/// <summary>
+/// A <c>[GuardedBy]</c> property is checked where it is read or written; its own accessors run under its locks
+/// (the getter shared, the setter exclusive), so they may touch the fields behind it.
+/// </summary>
+public sealed class GuardedPropertyTests
+{
+    [Fact]
+    public Task AccessorsOfAGuardedPropertyRunUnderItsLock() => Verifier.VerifyAsync("""
+        public sealed class Gem
+        {
+            public DmaResv Resv = new DmaResv();
+            [GuardedBy("Resv")] private int _pinCount;
+
+            [GuardedBy("Resv")]
+            public int PinCount
+            {
+                get => _pinCount;
+                set => _pinCount = value;
+            }
+
+            public int Peek() => [|PinCount|];
+        }
+        """, "DRV1001");
+
+    [Fact]
+    public Task GetterHoldsTheLockSharedOnly() => Verifier.VerifyAsync("""
+        public sealed class Gem
+        {
+            public RwSemaphore Sem = new RwSemaphore();
+            [GuardedBy("Sem")] private int _reads;
+
+            [GuardedBy("Sem")]
+            public int Reads
+            {
+                get
+                {
+                    [|_reads|]++;
+                    return _reads;
+                }
+            }
+        }
+        """, "DRV1001");
+}
