@@ -91,6 +91,8 @@ public sealed class DmaAtomicPool
     private readonly int _order;
     private readonly DmaDebugEntry? _mapping;
 
+    private readonly int _poolPages;
+
     [GuardedBy("_lock")]
     private readonly bool[] _used;
 
@@ -100,6 +102,7 @@ public sealed class DmaAtomicPool
         _dev = dev;
         _order = PageAlloc.GetOrder((long)Math.Max(pages, 1) * Page.Size);
         _used = new bool[pages];
+        _poolPages = pages;
         if (pages == 0)
         {
             return;
@@ -109,6 +112,7 @@ public sealed class DmaAtomicPool
         if (_pages is null)
         {
             _used = Array.Empty<bool>();
+            _poolPages = 0;
             return;
         }
 
@@ -120,11 +124,12 @@ public sealed class DmaAtomicPool
             PageAlloc.FreePages(_pages, _order);
             _pages = null;
             _used = Array.Empty<bool>();
+            _poolPages = 0;
         }
     }
 
     /// <summary>Pages in the pool.</summary>
-    public int TotalPages => _used.Length;
+    public int TotalPages => _poolPages;
 
     /// <summary>Pages not handed out.</summary>
     public int FreePages

@@ -135,7 +135,7 @@ public static class PageAlloc
         var count = 1 << order;
         if (!TryTake(count))
         {
-            if (!GfpFlags.AllowBlocking(effective) || RuntimeCheck.InReclaim)
+            if ((gfp & Gfp.DirectReclaim) == 0 || !GfpFlags.AllowBlocking(effective) || RuntimeCheck.InReclaim)
             {
                 return null;
             }

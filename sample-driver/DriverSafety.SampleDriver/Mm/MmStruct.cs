@@ -109,6 +109,8 @@ public sealed class MmStruct
             }
             else
             {
+                // mmap_assert_write_locked(vma->vm_mm): the new VMA's mm is this one, whose lock we hold.
+                vma.Mm.MmapLock.AssertWriteHeld();
                 var ret = file.Fops.Mmap(file, vma);
                 if (ret != 0)
                 {
@@ -168,6 +170,7 @@ public sealed class MmStruct
         }
 
         var vmf = new VmFault(vma, address, write);
+        vmf.Vma.Mm.MmapLock.AssertHeld();
         var ret = vma.VmOps.Fault(vmf);
         if (ret == VmFaultResult.Ok)
         {

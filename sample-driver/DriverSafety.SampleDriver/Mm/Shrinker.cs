@@ -58,6 +58,7 @@ public static class ShrinkerRegistry
     /// <summary>Number of registered shrinkers.</summary>
     public static int RegisteredCount
     {
+        [MightSleep]
         get
         {
             Rwsem.DownRead();

@@ -141,4 +141,23 @@ public sealed class DmaMappingTests : RuntimeCheckTest
         Assert.Equal(0, dev.Iommu.MappedCount);
         PageAlloc.FreePages(page, 0);
     }
+
+    [Fact]
+    public void UnmapThroughAnotherDeviceOnTheSameIommuIsReported()
+    {
+        var iommu = new Iommu("shared");
+        var dev = new Device("owner", iommu);
+        var other = new Device("other", iommu);
+        var page = NewPage();
+        var addr = DmaApi.MapPage(dev, page, 0, 64, DmaDataDirection.ToDevice);
+        Assert.False(DmaApi.MappingError(dev, addr));
+        DmaApi.UnmapPage(other, addr, 64, DmaDataDirection.ToDevice);
+        ExpectOnly(RuntimeViolationKind.DmaMismatchedFree);
+        Assert.Equal(0, dev.StreamingMappingCount);
+        dev.Release();
+        other.Release();
+        Assert.Equal(0, iommu.MappedCount);
+        PageAlloc.FreePages(page, 0);
+        RuntimeCheck.AssertClean();
+    }
 }

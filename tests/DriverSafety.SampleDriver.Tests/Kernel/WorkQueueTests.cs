@@ -81,4 +81,41 @@ public sealed class WorkQueueTests : RuntimeCheckTest
         Assert.Contains("wq:wq-flush", Expect(RuntimeViolationKind.LockOrderInversion).Message);
         ExpectOnly(RuntimeViolationKind.LockOrderInversion);
     }
+
+    [Fact]
+    public void CancelWorkSyncWaitsForARunningItem()
+    {
+        var wq = new WorkQueue("wq-running");
+        using var started = new System.Threading.ManualResetEventSlim();
+        var finished = false;
+        var slow = new Work(() =>
+        {
+            started.Set();
+            Sched.Msleep(50);
+            finished = true;
+        }, "slow");
+        wq.Queue(slow);
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        Assert.False(wq.CancelWorkSync(slow));
+        Assert.True(finished);
+        wq.Destroy();
+        RuntimeCheck.AssertClean();
+    }
+
+    [Fact]
+    public void IrqHandlerReturningWithALockHeldIsReported()
+    {
+        var irqs = new IrqController("leaky-irq");
+        var s = new SpinLock("WorkQueueTests.IrqLeak");
+        irqs.RequestIrq(11, (irq, dev) =>
+        {
+            s.Lock();
+            return IrqReturn.Handled;
+        }, null);
+        irqs.Raise(11);
+        Assert.False(RuntimeCheck.InAtomic);
+        irqs.FreeIrq(11, null);
+        irqs.Destroy();
+        ExpectOnly(RuntimeViolationKind.LeakedLockOrAtomic);
+    }
 }

@@ -145,4 +145,19 @@ public sealed class MmTests : RuntimeCheckTest
         mm.Exit();
         RuntimeCheck.AssertClean();
     }
+
+    [Fact]
+    public void LastFputFromAtomicContextIsDeferred()
+    {
+        var fops = new CountingFops();
+        var file = new DriverSafety.SampleDriver.Mm.File("deferred", fops);
+        var s = new SpinLock("MmTests.Spin");
+        s.Lock();
+        file.Put();
+        s.Unlock();
+        Assert.True(file.IsReleased);
+        WorkQueue.System.Flush();
+        Assert.Equal(1, fops.Releases);
+        RuntimeCheck.AssertClean();
+    }
 }
