@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using DriverSafety.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -10,13 +9,15 @@ namespace DriverSafety.Benchmarks;
 
 /// <summary>
 /// The sample driver analysed by DriverSafety, and side by side by the two disposal-tracking dataflow rules of the
-/// ecosystem (CA2000, IDISP001) and by an analyzer that only binds and builds CFGs (the shared floor).
+/// ecosystem (CA2000, IDISP001) and by an analyzer that only binds and builds CFGs (the shared floor); and the flow
+/// engine alone over CFGs built at setup (DriverSafety's own share).
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 5)]
+[Config(typeof(HarnessConfig))]
 public class SampleDriverBenchmarks
 {
     private CSharpCompilation _compilation = null!;
+    private EngineInput _engineInput = null!;
     private CSharpCompilation _ca2000Compilation = null!;
     private CSharpCompilation _idisp001Compilation = null!;
     private Func<DiagnosticAnalyzer[]> _ca2000 = null!;
@@ -24,6 +25,9 @@ public class SampleDriverBenchmarks
 
     [GlobalSetup(Targets = new[] { nameof(DriverSafety), nameof(BindingAndCfgOnly) })]
     public void SetUp() => _compilation = Load();
+
+    [GlobalSetup(Target = nameof(DriverSafetyEngineOnly))]
+    public void SetUpEngineOnly() => _engineInput = EngineInput.For(Load());
 
     [GlobalSetup(Target = nameof(Ca2000))]
     public void SetUpCa2000()
@@ -41,6 +45,9 @@ public class SampleDriverBenchmarks
 
     [Benchmark(Baseline = true, Description = "DriverSafety")]
     public ImmutableArray<Diagnostic> DriverSafety() => AnalyzerRun.Diagnostics(_compilation, new DriverSafetyAnalyzer());
+
+    [Benchmark(Description = "DriverSafety, engine only (1 thread)")]
+    public long DriverSafetyEngineOnly() => _engineInput.Run();
 
     [Benchmark(Description = "Binding+CFG only")]
     public ImmutableArray<Diagnostic> BindingAndCfgOnly() => AnalyzerRun.Diagnostics(_compilation, new BindingAndCfgAnalyzer());

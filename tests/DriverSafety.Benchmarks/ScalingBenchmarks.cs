@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using DriverSafety.Analyzers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -9,14 +8,16 @@ namespace DriverSafety.Benchmarks;
 
 /// <summary>
 /// Generated code of N statements: all in one body (the per-body growth), and as N/10 ten-statement methods calling
-/// each other in chains (the interprocedural summaries). The binding+CFG floor is measured for the one-body shape.
+/// each other in chains (the interprocedural summaries). For the one-body shape, the binding+CFG floor and the
+/// flow engine alone (over a CFG built at setup) are measured too.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 5)]
+[Config(typeof(HarnessConfig))]
 public class ScalingBenchmarks
 {
     private CSharpCompilation _oneBody = null!;
     private CSharpCompilation _manyMethods = null!;
+    private EngineInput _engineInput = null!;
 
     [Params(1000, 4000, 16000)]
     public int Statements { get; set; }
@@ -24,6 +25,10 @@ public class ScalingBenchmarks
     [GlobalSetup(Targets = new[] { nameof(OneBody), nameof(OneBodyBindingAndCfgOnly) })]
     public void SetUpOneBody() =>
         _oneBody = ScalingSource.Compile(ScalingSource.SingleBody(Statements), $"OneBody{Statements}");
+
+    [GlobalSetup(Target = nameof(OneBodyEngineOnly))]
+    public void SetUpEngineOnly() =>
+        _engineInput = EngineInput.For(ScalingSource.Compile(ScalingSource.SingleBody(Statements), $"OneBody{Statements}"));
 
     [GlobalSetup(Target = nameof(ManySmallMethods))]
     public void SetUpManyMethods() =>
@@ -34,6 +39,9 @@ public class ScalingBenchmarks
 
     [Benchmark(Description = "One body, binding+CFG only")]
     public ImmutableArray<Diagnostic> OneBodyBindingAndCfgOnly() => AnalyzerRun.Diagnostics(_oneBody, new BindingAndCfgAnalyzer());
+
+    [Benchmark(Description = "One body, engine only")]
+    public long OneBodyEngineOnly() => _engineInput.Run();
 
     [Benchmark(Description = "N/10 methods in call chains")]
     public ImmutableArray<Diagnostic> ManySmallMethods() => AnalyzerRun.Diagnostics(_manyMethods, new DriverSafetyAnalyzer());

@@ -4,9 +4,6 @@ using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverSafety.Benchmarks;
 
@@ -81,73 +78,19 @@ public static class StepsReport
         var known = KnownSymbols.TryCreate(compilation)
             ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
         var analysis = new CompilationAnalysis(compilation, known);
-        var contracts = new ContractProvider(compilation, known);
         var diagnostics = new List<Diagnostic>();
         int bodies = 0, blocks = 0, maxSteps = 0, truncated = 0;
         long steps = 0;
-        foreach (var tree in compilation.SyntaxTrees)
+        foreach (var body in ExecutableBody.All(compilation))
         {
-            var model = compilation.GetSemanticModel(tree);
-            foreach (var declaration in tree.GetRoot().DescendantNodes().Where(IsExecutableMember))
-            {
-                if (ExecutableSymbol(model, declaration) is not { } method
-                    || contracts.ForMethod(method).IsLockPrimitive
-                    || model.GetOperation(OperationRoot(declaration)) is not { } operation
-                    || Graph(operation) is not { } cfg)
-                {
-                    continue;
-                }
-
-                var engine = analysis.Analyze(cfg, method, declaration, diagnostics.Add, CancellationToken.None);
-                bodies++;
-                blocks += CountBlocks(cfg);
-                steps += engine.Steps;
-                maxSteps = Math.Max(maxSteps, engine.Steps);
-                truncated += engine.Truncated ? 1 : 0;
-            }
+            var engine = analysis.Analyze(body.Cfg, body.Method, body.Declaration, diagnostics.Add, CancellationToken.None);
+            bodies++;
+            blocks += body.Blocks;
+            steps += engine.Steps;
+            maxSteps = Math.Max(maxSteps, engine.Steps);
+            truncated += engine.Truncated ? 1 : 0;
         }
 
         return new Counts(bodies, blocks, steps, maxSteps, truncated, diagnostics);
     }
-
-    /// <summary>
-    /// Methods, constructors, operators, accessors and expression-bodied properties and indexers (local functions
-    /// and lambdas are analysed with their container).
-    /// </summary>
-    private static bool IsExecutableMember(SyntaxNode node) => node switch
-    {
-        BaseMethodDeclarationSyntax member => member.Body is not null || member.ExpressionBody is not null,
-        AccessorDeclarationSyntax accessor => accessor.Body is not null || accessor.ExpressionBody is not null,
-        BasePropertyDeclarationSyntax property => ExpressionBody(property) is not null,
-        _ => false,
-    };
-
-    private static ArrowExpressionClauseSyntax? ExpressionBody(BasePropertyDeclarationSyntax property) => property switch
-    {
-        PropertyDeclarationSyntax p => p.ExpressionBody,
-        IndexerDeclarationSyntax i => i.ExpressionBody,
-        _ => null,
-    };
-
-    private static IMethodSymbol? ExecutableSymbol(SemanticModel model, SyntaxNode declaration) =>
-        model.GetDeclaredSymbol(declaration) switch
-        {
-            IMethodSymbol method => method,
-            IPropertySymbol property => property.GetMethod,
-            _ => null,
-        };
-
-    private static SyntaxNode OperationRoot(SyntaxNode declaration) =>
-        declaration is BasePropertyDeclarationSyntax property ? ExpressionBody(property)! : declaration;
-
-    private static ControlFlowGraph? Graph(IOperation operation) => operation switch
-    {
-        IMethodBodyOperation body => ControlFlowGraph.Create(body),
-        IConstructorBodyOperation body => ControlFlowGraph.Create(body),
-        IBlockOperation block => ControlFlowGraph.Create(block),
-        _ => null,
-    };
-
-    private static int CountBlocks(ControlFlowGraph cfg) =>
-        cfg.Blocks.Length + cfg.LocalFunctions.Sum(f => CountBlocks(cfg.GetLocalFunctionControlFlowGraph(f)));
 }
