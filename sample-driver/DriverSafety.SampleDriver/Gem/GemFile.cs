@@ -159,9 +159,17 @@ public sealed class GemFile
         PrimeLock.Unlock();
         forgotten?.Put();
 
+        // drm_gem_object_handle_put_unlocked: the last handle drops the export cache's dma-buf reference.
+        DmaBuf.DmaBuf? exported = null;
         obj.Dev.ObjectNameLock.Lock();
-        obj.HandleCount--;
+        if (--obj.HandleCount == 0 && obj.ExportedDmaBuf is { } cached)
+        {
+            obj.ExportedDmaBuf = null;
+            exported = cached;
+        }
+
         obj.Dev.ObjectNameLock.Unlock();
+        exported?.Put();
         obj.Put();
     }
 }

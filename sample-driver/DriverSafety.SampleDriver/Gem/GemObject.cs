@@ -67,7 +67,7 @@ public class GemObject
     [GuardedBy("Resv")]
     private readonly List<GemVma> _vmas = new();
 
-    /// <summary>Contents saved by <see cref="EvictLocked"/> while the object has no pages (a swapped-out shmem file).</summary>
+    /// <summary>The contents while the object has no pages (its shmem file); dropped by a purge.</summary>
     [GuardedBy("Resv")]
     private byte[]? _swapped;
 
@@ -459,6 +459,7 @@ public class GemObject
 
         // The pages went with the last binding; if nothing was bound they are only cached here.
         ReleaseBackingLocked();
+        _swapped = null;
         _madv = GemMadvise.Purged;
         Dev.Lru.Remove(this);
         return true;
@@ -492,19 +493,11 @@ public class GemObject
             return -Errno.EBUSY;
         }
 
-        if (_pages is null)
+        if (_pages is not null)
         {
-            return 0;
+            ReleaseBackingLocked();
         }
 
-        var saved = new byte[Size];
-        for (var i = 0; i < _pages.Length; i++)
-        {
-            _pages[i].Data.AsSpan(0, Page.Size).CopyTo(saved.AsSpan(i * Page.Size, Page.Size));
-        }
-
-        ReleaseBackingLocked();
-        _swapped = saved;
         return 0;
     }
 
@@ -730,6 +723,14 @@ public class GemObject
     [Requires("Resv")]
     protected virtual void ReleaseBackingPagesLocked(Page[] pages)
     {
+        // The pages go back to the shmem file: their contents stay there until the object is purged.
+        var saved = new byte[Size];
+        for (var i = 0; i < pages.Length; i++)
+        {
+            pages[i].Data.AsSpan(0, Page.Size).CopyTo(saved.AsSpan(i * Page.Size, Page.Size));
+        }
+
+        _swapped = saved;
         foreach (var page in pages)
         {
             PageAlloc.FreePages(page, 0);

@@ -77,7 +77,7 @@ internal sealed class SimGpu
         }
 
         Vgem.Teardown();
-        Assert.Empty(Vgem.Warnings);
+        Assert.True(Vgem.Warnings.Count == 0, string.Join(" | ", Vgem.Warnings));
         Assert.Equal(0, Vgem.ObjectCount);
         Assert.Equal(0, LeakedMappings);
     }
