@@ -22,9 +22,11 @@ public sealed class VgemShrinker : Shrinker
     public int Purged { get; private set; }
 
     [ReclaimContext]
+    [MightSleep]
     public override long Count() => _dev.Lru.CountPages();
 
     [ReclaimContext]
+    [MightSleep]
     public override long Scan(int nrToScan)
     {
         var freed = _dev.Lru.Scan(nrToScan, PurgeOne, out _);
