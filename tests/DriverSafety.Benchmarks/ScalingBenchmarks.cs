@@ -8,8 +8,8 @@ namespace DriverSafety.Benchmarks;
 
 /// <summary>
 /// Generated code of N statements: all in one body (the per-body growth), and as N/10 ten-statement methods calling
-/// each other in chains (the interprocedural summaries). For the one-body shape, the binding+CFG floor and the
-/// flow engine alone (over a CFG built at setup) are measured too.
+/// each other in chains (the interprocedural summaries). The binding+CFG floor is measured for both shapes, and for
+/// the one-body shape the flow engine alone (over a CFG built at setup) too.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(HarnessConfig))]
@@ -30,7 +30,7 @@ public class ScalingBenchmarks
     public void SetUpEngineOnly() =>
         _engineInput = EngineInput.For(ScalingSource.Compile(ScalingSource.SingleBody(Statements), $"OneBody{Statements}"));
 
-    [GlobalSetup(Target = nameof(ManySmallMethods))]
+    [GlobalSetup(Targets = new[] { nameof(ManySmallMethods), nameof(ManySmallMethodsBindingAndCfgOnly) })]
     public void SetUpManyMethods() =>
         _manyMethods = ScalingSource.Compile(ScalingSource.ManyMethods(Statements), $"ManyMethods{Statements}");
 
@@ -45,4 +45,7 @@ public class ScalingBenchmarks
 
     [Benchmark(Description = "N/10 methods in call chains")]
     public ImmutableArray<Diagnostic> ManySmallMethods() => AnalyzerRun.Diagnostics(_manyMethods, new DriverSafetyAnalyzer());
+
+    [Benchmark(Description = "N/10 methods, binding+CFG only")]
+    public ImmutableArray<Diagnostic> ManySmallMethodsBindingAndCfgOnly() => AnalyzerRun.Diagnostics(_manyMethods, new BindingAndCfgAnalyzer());
 }
