@@ -26,7 +26,7 @@ public class SampleDriverBenchmarks
     [GlobalSetup(Targets = new[] { nameof(DriverSafety), nameof(BindingAndCfgOnly) })]
     public void SetUp() => _compilation = Load();
 
-    [GlobalSetup(Target = nameof(DriverSafetyEngineOnly))]
+    [GlobalSetup(Targets = new[] { nameof(DriverSafetyEngineOnly), nameof(DriverSafetyBodyWalksOnly) })]
     public void SetUpEngineOnly() => _engineInput = EngineInput.For(Load());
 
     [GlobalSetup(Target = nameof(Ca2000))]
@@ -48,6 +48,9 @@ public class SampleDriverBenchmarks
 
     [Benchmark(Description = "DriverSafety, engine only (1 thread)")]
     public long DriverSafetyEngineOnly() => _engineInput.Run();
+
+    [Benchmark(Description = "DriverSafety, body walks only (warm summaries, 1 thread)")]
+    public long DriverSafetyBodyWalksOnly() => _engineInput.RunWarm();
 
     [Benchmark(Description = "Binding+CFG only")]
     public ImmutableArray<Diagnostic> BindingAndCfgOnly() => AnalyzerRun.Diagnostics(_compilation, new BindingAndCfgAnalyzer());
