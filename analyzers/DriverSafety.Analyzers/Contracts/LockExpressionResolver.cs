@@ -13,6 +13,7 @@ namespace DriverSafety.Analyzers.Contracts
     {
         private readonly Compilation _compilation;
         private readonly KnownSymbols _known;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, int> _lockKinds = new System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, int>(SymbolEqualityComparer.Default);
 
         public LockExpressionResolver(Compilation compilation, KnownSymbols known)
         {
@@ -163,7 +164,10 @@ namespace DriverSafety.Analyzers.Contracts
         public bool IsLockType(ITypeSymbol type) => LockKindOf(type) is not null;
 
         /// <summary>The <c>LockKind</c> of a [LockType] type (0 = Sleeping, 1 = Spinning), searching base types.</summary>
-        public int? LockKindOf(ITypeSymbol? type)
+        public int? LockKindOf(ITypeSymbol? type) =>
+            type is null ? null : _lockKinds.GetOrAdd(type, t => ComputeLockKind(t) ?? -1) is var kind && kind >= 0 ? kind : null;
+
+        private int? ComputeLockKind(ITypeSymbol type)
         {
             for (var t = type; t is not null; t = t.BaseType)
             {

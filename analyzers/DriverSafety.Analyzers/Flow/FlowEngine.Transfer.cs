@@ -378,7 +378,10 @@ namespace DriverSafety.Analyzers.Flow
                     }
                 }
 
-                if (!contract.HasLockEffects && !contract.IsLockPrimitive && _engine._summaries is { } summaries && Observer is { } observer)
+                // A callee's summary matters for a diagnostic only where a lock is held (DRV1005 through it); a summary run
+                // collects every acquisition.
+                if (!contract.HasLockEffects && !contract.IsLockPrimitive && _engine._summaries is { } summaries && Observer is { } observer &&
+                    (_engine._collectingSummary || state.Locks.Any(l => !l.Maybe)))
                 {
                     foreach (var entry in summaries.Get(method).Acquires)
                     {

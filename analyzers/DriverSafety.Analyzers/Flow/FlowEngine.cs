@@ -49,6 +49,7 @@ namespace DriverSafety.Analyzers.Flow
         private readonly Dictionary<IOperation, (HeldLock Held, Location? Merge)> _someMerges = new Dictionary<IOperation, (HeldLock, Location?)>();
 
         private BodyContext _body = null!;
+        private bool _collectingSummary;
 
         public FlowEngine(ContractProvider contracts, ISummaryProvider? summaries, IFlowObserver observer, CancellationToken cancellation)
         {
@@ -103,6 +104,7 @@ namespace DriverSafety.Analyzers.Flow
         public FlowState? RunForSummary(ControlFlowGraph cfg, BodyContext body)
         {
             _body = body;
+            _collectingSummary = true;
             return RunCfg(cfg, body.EntryState(_contracts), reporting: true, topLevel: false);
         }
 

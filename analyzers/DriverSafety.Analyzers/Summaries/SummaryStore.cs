@@ -17,7 +17,7 @@ namespace DriverSafety.Analyzers.Summaries
     /// </summary>
     internal sealed class SummaryStore
     {
-        /// <summary>Passes over one batch of methods before the fixpoint is taken as reached (recursion rarely needs more than two).</summary>
+        /// <summary>Passes over one recursive group of methods before its fixpoint is taken as reached (recursion rarely needs more than two).</summary>
         public const int MaxPasses = 8;
 
         private readonly Compilation _compilation;
@@ -63,37 +63,42 @@ namespace DriverSafety.Analyzers.Summaries
 
         private void ComputeBatch(IMethodSymbol root, CancellationToken cancellation)
         {
-            var order = ReachableCalleesFirst(root, cancellation);
             _provisional = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
-            foreach (var method in order)
-            {
-                _provisional[method] = MethodSummary.Empty;
-            }
-
             try
             {
-                for (var pass = 0; pass < MaxPasses; pass++)
+                // Callees first: a method outside any recursion is summarised once, from final callee summaries; the
+                // members of a recursive group start empty and iterate to their least fixpoint.
+                foreach (var (members, recursive) in StronglyConnectedCalleesFirst(root, cancellation))
                 {
-                    var changed = false;
-                    foreach (var method in order)
+                    foreach (var method in members)
                     {
-                        var summary = Summarize(method, cancellation);
-                        if (!summary.SameFacts(_provisional[method]))
+                        _provisional[method] = MethodSummary.Empty;
+                    }
+
+                    for (var pass = 0; pass < (recursive ? MaxPasses : 1); pass++)
+                    {
+                        var changed = false;
+                        foreach (var method in members)
                         {
-                            _provisional[method] = summary;
-                            changed = true;
+                            var summary = Summarize(method, cancellation);
+                            if (!summary.SameFacts(_provisional[method]))
+                            {
+                                _provisional[method] = summary;
+                                changed = true;
+                            }
+                        }
+
+                        if (!changed)
+                        {
+                            break;
                         }
                     }
 
-                    if (!changed)
+                    foreach (var method in members)
                     {
-                        break;
+                        _done[method] = _provisional[method];
+                        _provisional.Remove(method);
                     }
-                }
-
-                foreach (var pair in _provisional)
-                {
-                    _done[pair.Key] = pair.Value;
                 }
             }
             finally
@@ -102,32 +107,81 @@ namespace DriverSafety.Analyzers.Summaries
             }
         }
 
-        /// <summary>The not-yet-summarised methods reachable from <paramref name="root"/>, in DFS post-order (callees first).</summary>
-        private List<IMethodSymbol> ReachableCalleesFirst(IMethodSymbol root, CancellationToken cancellation)
+        /// <summary>
+        /// The strongly connected components of the not-yet-summarised call graph reachable from <paramref name="root"/>,
+        /// callees before callers (Tarjan's algorithm, iterative so deep call chains cannot overflow the stack).
+        /// </summary>
+        private List<(List<IMethodSymbol> Members, bool Recursive)> StronglyConnectedCalleesFirst(IMethodSymbol root, CancellationToken cancellation)
         {
-            var order = new List<IMethodSymbol>();
-            var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { root };
-            var stack = new Stack<(IMethodSymbol Method, IEnumerator<IMethodSymbol> Callees)>();
-            stack.Push((root, Callees(root, cancellation).GetEnumerator()));
-            while (stack.Count > 0)
+            var result = new List<(List<IMethodSymbol>, bool)>();
+            var index = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+            var low = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+            var onStack = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            var selfCalls = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            var stack = new Stack<IMethodSymbol>();
+            var frames = new Stack<(IMethodSymbol Method, IEnumerator<IMethodSymbol> Callees)>();
+
+            void Enter(IMethodSymbol method)
             {
-                var (method, callees) = stack.Peek();
+                index[method] = low[method] = index.Count;
+                stack.Push(method);
+                onStack.Add(method);
+                frames.Push((method, Callees(method, cancellation).GetEnumerator()));
+            }
+
+            Enter(root);
+            while (frames.Count > 0)
+            {
+                var (method, callees) = frames.Peek();
                 if (callees.MoveNext())
                 {
                     var callee = callees.Current;
-                    if (!_done.ContainsKey(callee) && seen.Add(callee))
+                    if (_done.ContainsKey(callee))
                     {
-                        stack.Push((callee, Callees(callee, cancellation).GetEnumerator()));
+                        continue;
+                    }
+
+                    if (!index.ContainsKey(callee))
+                    {
+                        Enter(callee);
+                    }
+                    else if (onStack.Contains(callee))
+                    {
+                        low[method] = System.Math.Min(low[method], index[callee]);
+                        if (SymbolEqualityComparer.Default.Equals(callee, method))
+                        {
+                            selfCalls.Add(method);
+                        }
                     }
 
                     continue;
                 }
 
-                stack.Pop();
-                order.Add(method);
+                frames.Pop();
+                if (frames.Count > 0)
+                {
+                    var caller = frames.Peek().Method;
+                    low[caller] = System.Math.Min(low[caller], low[method]);
+                }
+
+                if (low[method] == index[method])
+                {
+                    var members = new List<IMethodSymbol>();
+                    IMethodSymbol member;
+                    do
+                    {
+                        member = stack.Pop();
+                        onStack.Remove(member);
+                        members.Add(member);
+                    }
+                    while (!SymbolEqualityComparer.Default.Equals(member, method));
+
+                    members.Reverse();
+                    result.Add((members, members.Count > 1 || selfCalls.Contains(method)));
+                }
             }
 
-            return order;
+            return result;
         }
 
         /// <summary>The methods of this compilation whose summaries the engine asks for when it walks <paramref name="method"/>'s body.</summary>
