@@ -1,0 +1,59 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using DriverSafety.Analyzers.Contracts;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace DriverSafety.Analyzers.Flow
+{
+    internal sealed partial class FlowEngine
+    {
+        /// <summary>The access path an operation denotes (<c>this.Resv</c>, <c>gem.Resv</c>, <c>Device.StructMutex</c>), or null.</summary>
+        private AccessPath? PathOf(CfgInfo info, IOperation? operation)
+        {
+            operation = StripConversions(operation);
+            switch (operation)
+            {
+                case IInstanceReferenceOperation:
+                    return AccessPath.This;
+                case IParameterReferenceOperation parameter:
+                    return _parameterAliases.TryGetValue(parameter.Parameter, out var alias) ? alias : AccessPath.ForParameter(parameter.Parameter);
+                case ILocalReferenceOperation local:
+                    return AccessPath.ForLocal(local.Local);
+                case IFieldReferenceOperation field:
+                    return field.Field.IsStatic ? AccessPath.ForStatic(field.Field.ContainingType).Append(field.Field) : PathOf(info, field.Instance)?.Append(field.Field);
+                case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
+                    return property.Property.IsStatic ? AccessPath.ForStatic(property.Property.ContainingType).Append(property.Property) : PathOf(info, property.Instance)?.Append(property.Property);
+                case IFlowCaptureReferenceOperation capture:
+                    return info.Captures.TryGetValue(capture.Id, out var value) && value is not null ? PathOf(info, value) : null;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The key facts about a value hang off: a local, a flow capture, or the call that produced it.</summary>
+        private static ValueKey? KeyOf(IOperation? operation)
+        {
+            operation = StripConversions(operation);
+            return operation switch
+            {
+                ILocalReferenceOperation local => ValueKey.Local(local.Local),
+                IFlowCaptureReferenceOperation capture => ValueKey.Capture(capture.Id),
+                IInvocationOperation or IObjectCreationOperation => ValueKey.Operation(operation),
+                _ => null,
+            };
+        }
+
+        private static IOperation? StripConversions(IOperation? operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+    }
+}
