@@ -47,7 +47,12 @@ namespace DriverSafety.Analyzers
                 return;
             }
 
-            var cfg = context.GetControlFlowGraph(body.Block);
+            var cfg = _summaries.GraphOf(body.Root.Syntax, () => context.GetControlFlowGraph(body.Block));
+            if (cfg is null)
+            {
+                return;
+            }
+
             Analyze(cfg, method, body.Root.Syntax, context.ReportDiagnostic, context.CancellationToken);
         }
 

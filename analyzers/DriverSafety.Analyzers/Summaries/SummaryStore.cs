@@ -1,10 +1,12 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverSafety.Analyzers.Summaries
@@ -25,6 +27,7 @@ namespace DriverSafety.Analyzers.Summaries
         private readonly object _gate = new object();
         private readonly Dictionary<IMethodSymbol, MethodSummary> _done = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
         private readonly Dictionary<SyntaxTree, SemanticModel> _models = new Dictionary<SyntaxTree, SemanticModel>();
+        private readonly ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>> _graphs = new ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>>();
         private Dictionary<IMethodSymbol, MethodSummary>? _provisional;
 
         public SummaryStore(Compilation compilation, ContractProvider contracts)
@@ -34,6 +37,13 @@ namespace DriverSafety.Analyzers.Summaries
         }
 
         public ISummaryProvider For(CancellationToken cancellation) => new Requester(this, cancellation);
+
+        /// <summary>
+        /// The control-flow graph of a body, built once whether its own analysis or a caller's summary needs it first
+        /// (held weakly, like the syntax it belongs to).
+        /// </summary>
+        public ControlFlowGraph? GraphOf(SyntaxNode body, System.Func<ControlFlowGraph?> create) =>
+            _graphs.GetValue(body, _ => new StrongBox<ControlFlowGraph?>(create())).Value;
 
         private MethodSummary Get(IMethodSymbol method, CancellationToken cancellation)
         {
@@ -248,7 +258,8 @@ namespace DriverSafety.Analyzers.Summaries
 
             var collector = new AcquisitionCollector(method);
             var engine = new FlowEngine(_contracts, For(cancellation), collector, cancellation);
-            var cfg = Microsoft.CodeAnalysis.FlowAnalysis.ControlFlowGraph.Create(body.Value.Operation.Syntax, body.Value.Model, cancellation);
+            var model = body.Value.Model;
+            var cfg = GraphOf(body.Value.Operation.Syntax, () => ControlFlowGraph.Create(body.Value.Operation.Syntax, model, cancellation));
             if (cfg is null)
             {
                 return MethodSummary.Empty;
