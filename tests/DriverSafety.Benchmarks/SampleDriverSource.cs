@@ -69,7 +69,7 @@ public sealed class SampleDriverSource
         var compilation = CSharpCompilation.Create(
             "DriverSafety.SampleDriver",
             trees,
-            References.All,
+            DriverSafety.Tests.Verification.TestReferences.Framework.Add(DriverSafety.Tests.Verification.TestReferences.Annotations),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         return new SampleDriverSource(compilation, paths.Count, lines, linesOfCode);
     }

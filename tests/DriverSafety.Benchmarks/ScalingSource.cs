@@ -113,7 +113,7 @@ public static class ScalingSource
         var compilation = CSharpCompilation.Create(
             name,
             new[] { tree },
-            References.All,
+            DriverSafety.Tests.Verification.TestReferences.Framework.Add(DriverSafety.Tests.Verification.TestReferences.Annotations),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (errors.Count > 0)
