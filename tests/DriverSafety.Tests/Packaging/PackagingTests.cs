@@ -73,6 +73,38 @@ namespace DriverSafety.Tests.Packaging
         }
 
         [Fact]
+        public void Packed_assemblies_reference_no_compiler_newer_than_the_dotnet_8_SDK()
+        {
+            // A compiler older than the Roslyn an analyzer-folder assembly references ignores it with CS9057: the analyzer
+            // is built against 4.8.0 and the code fixes against 4.5.0, so both load in the .NET 8 SDK and later.
+            var pack = _package.Pack();
+            using var zip = ZipFile.OpenRead(pack.AssertPackageWritten());
+            var assemblies = zip.Entries.Where(e => e.FullName.Replace('\\', '/').StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal) && e.Name.EndsWith(".dll", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(assemblies);
+            foreach (var entry in assemblies)
+            {
+                using var copy = new MemoryStream();
+                using (var stream = entry.Open())
+                {
+                    stream.CopyTo(copy);
+                }
+
+                copy.Position = 0;
+                using var pe = new System.Reflection.PortableExecutable.PEReader(copy);
+                var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+                var roslyn = metadata.AssemblyReferences
+                    .Select(metadata.GetAssemblyReference)
+                    .Where(r => metadata.GetString(r.Name).StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal))
+                    .ToList();
+                Assert.NotEmpty(roslyn);
+                foreach (var reference in roslyn)
+                {
+                    Assert.True(reference.Version <= new Version(4, 8, 0, 0), $"{entry.Name} references {metadata.GetString(reference.Name)} {reference.Version}, newer than the .NET 8 SDK's compiler (CS9057).");
+                }
+            }
+        }
+
+        [Fact]
         public void A_consumer_of_the_package_gets_the_attributes_and_the_findings()
         {
             var pack = _package.Pack();
