@@ -10,7 +10,7 @@ namespace DriverSafety.Analyzers.Contracts
     /// Reads the lock annotations of a symbol once per compilation into contract records, with the contracts an
     /// override or interface implementation inherits; collects the malformed ones as <see cref="AnnotationProblem"/>s.
     /// </summary>
-    internal sealed class ContractProvider
+    internal sealed partial class ContractProvider
     {
         private readonly KnownSymbols _known;
         private readonly ConcurrentDictionary<ISymbol, OwnAnnotations> _own = new ConcurrentDictionary<ISymbol, OwnAnnotations>(SymbolEqualityComparer.Default);
@@ -20,10 +20,14 @@ namespace DriverSafety.Analyzers.Contracts
         public ContractProvider(Compilation compilation, KnownSymbols known)
         {
             _known = known;
-            Resolver = new LockExpressionResolver(compilation, known);
+            Models = new SemanticModels(compilation);
+            Resolver = new LockExpressionResolver(compilation, known, Models);
         }
 
         public LockExpressionResolver Resolver { get; }
+
+        /// <summary>The per-tree semantic models of the compilation.</summary>
+        public SemanticModels Models { get; }
 
         public KnownSymbols Known => _known;
 
@@ -206,6 +210,10 @@ namespace DriverSafety.Analyzers.Contracts
                 {
                     CheckAllocates(attribute, symbol, problems);
                 }
+                else
+                {
+                    CheckNamesOfOtherAnnotations(attribute, symbol, problems);
+                }
             }
 
             result.Problems = problems.ToImmutable();
@@ -305,7 +313,7 @@ namespace DriverSafety.Analyzers.Contracts
 
             foreach (var value in argument.Values)
             {
-                var resolved = Resolver.Resolve(value.Value as string, symbol, out var problem, out var detail);
+                var resolved = Resolver.Resolve(value.Value as string, symbol, requireLock: true, allowReturn: false, out var problem, out var detail, attribute.ApplicationSyntaxReference);
                 if (resolved is null)
                 {
                     Report(problems, problem == ProblemKind.Misapplied ? Descriptors.AnnotationMisapplied : Descriptors.AnnotationDoesNotResolve, attribute,

@@ -18,6 +18,15 @@ namespace DriverSafety.Analyzers.Contracts
             LockGuard = Get(compilation, "LockGuardAttribute");
             Allocates = Get(compilation, "AllocatesAttribute");
             AllocationFlags = Get(compilation, "AllocationFlagsAttribute");
+            AcquiredBefore = Get(compilation, "AcquiredBeforeAttribute");
+            AcquiredAfter = Get(compilation, "AcquiredAfterAttribute");
+            Begins = Get(compilation, "BeginsAttribute");
+            Ends = Get(compilation, "EndsAttribute");
+            RequiresState = Get(compilation, "RequiresStateAttribute");
+            RequiresNotState = Get(compilation, "RequiresNotStateAttribute");
+            EnsuresState = Get(compilation, "EnsuresStateAttribute");
+            EnsuresNotState = Get(compilation, "EnsuresNotStateAttribute");
+            StateTest = Get(compilation, "StateTestAttribute");
             Monitor = compilation.GetTypeByMetadataName("System.Threading.Monitor");
         }
 
@@ -32,6 +41,15 @@ namespace DriverSafety.Analyzers.Contracts
         public INamedTypeSymbol? LockGuard { get; }
         public INamedTypeSymbol? Allocates { get; }
         public INamedTypeSymbol? AllocationFlags { get; }
+        public INamedTypeSymbol? AcquiredBefore { get; }
+        public INamedTypeSymbol? AcquiredAfter { get; }
+        public INamedTypeSymbol? Begins { get; }
+        public INamedTypeSymbol? Ends { get; }
+        public INamedTypeSymbol? RequiresState { get; }
+        public INamedTypeSymbol? RequiresNotState { get; }
+        public INamedTypeSymbol? EnsuresState { get; }
+        public INamedTypeSymbol? EnsuresNotState { get; }
+        public INamedTypeSymbol? StateTest { get; }
         public INamedTypeSymbol? Monitor { get; }
 
         /// <summary>Resolves the symbols, or returns null when the compilation does not reference DriverSafety.Annotations.</summary>

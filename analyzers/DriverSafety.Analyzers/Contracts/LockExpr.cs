@@ -10,6 +10,9 @@ namespace DriverSafety.Analyzers.Contracts
         This,
         Parameter,
         Static,
+
+        /// <summary>The method's return value (lifetime targets only: <c>[Begins(Target = "return")]</c>).</summary>
+        Return,
     }
 
     /// <summary>
@@ -44,7 +47,8 @@ namespace DriverSafety.Analyzers.Contracts
             {
                 LockRootKind.This => thisPath,
                 LockRootKind.Parameter => parameterPath(ParameterOrdinal),
-                _ => AccessPath.ForStatic(StaticType!),
+                LockRootKind.Static => AccessPath.ForStatic(StaticType!),
+                _ => null,
             };
             return root?.Append(Members);
         }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
@@ -15,14 +17,27 @@ namespace DriverSafety.Analyzers.Contracts
         private readonly KnownSymbols _known;
         private readonly System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, int> _lockKinds = new System.Collections.Concurrent.ConcurrentDictionary<ITypeSymbol, int>(SymbolEqualityComparer.Default);
 
-        public LockExpressionResolver(Compilation compilation, KnownSymbols known)
+        private readonly SemanticModels _models;
+        private readonly ConcurrentDictionary<(IAssemblySymbol, string), ImmutableArray<INamedTypeSymbol>> _typesByName =
+            new ConcurrentDictionary<(IAssemblySymbol, string), ImmutableArray<INamedTypeSymbol>>();
+
+        public LockExpressionResolver(Compilation compilation, KnownSymbols known, SemanticModels models)
         {
             _compilation = compilation;
             _known = known;
+            _models = models;
         }
 
         /// <summary>Resolves <paramref name="text"/> written on <paramref name="annotated"/>; returns null and sets <paramref name="problem"/> when it does not resolve.</summary>
-        public LockExpr? Resolve(string? text, ISymbol annotated, out ProblemKind problem, out string detail)
+        public LockExpr? Resolve(string? text, ISymbol annotated, out ProblemKind problem, out string detail) =>
+            Resolve(text, annotated, requireLock: true, allowReturn: false, out problem, out detail, null);
+
+        /// <summary>
+        /// Resolves an access path written in an annotation: a lock expression (<paramref name="requireLock"/>), or a
+        /// lifetime target, which may also start at the method's <c>return</c> value (<paramref name="allowReturn"/>).
+        /// </summary>
+        /// <param name="at">The attribute's syntax, when it is in source: type names are then looked up with its usings.</param>
+        public LockExpr? Resolve(string? text, ISymbol annotated, bool requireLock, bool allowReturn, out ProblemKind problem, out string detail, SyntaxReference? at)
         {
             problem = ProblemKind.None;
             detail = string.Empty;
@@ -60,7 +75,18 @@ namespace DriverSafety.Analyzers.Contracts
             var members = ImmutableArray.CreateBuilder<ISymbol>();
 
             var first = segments[0];
-            if (first == "this")
+            if (first == "return" && allowReturn && method is not null)
+            {
+                if (method.ReturnsVoid)
+                {
+                    return Fail(ProblemKind.DoesNotResolve, $"'return' in '{trimmed}' names nothing: '{method.Name}' returns void", out problem, out detail);
+                }
+
+                kind = LockRootKind.Return;
+                current = method.ReturnType;
+                index = 1;
+            }
+            else if (first == "this")
             {
                 if (isStatic)
                 {
@@ -103,7 +129,7 @@ namespace DriverSafety.Analyzers.Contracts
                 current = AccessPath.MemberType(member);
                 index = 1;
             }
-            else if (FindType(owner, segments, out var consumed) is { } type && consumed < segments.Length)
+            else if (FindType(owner, segments, out var consumed, at) is { } type && consumed < segments.Length)
             {
                 kind = LockRootKind.Static;
                 staticType = type;
@@ -137,12 +163,75 @@ namespace DriverSafety.Analyzers.Contracts
                 current = AccessPath.MemberType(found);
             }
 
-            if (!CanBeLock(current))
+            if (requireLock && !CanBeLock(current))
             {
                 return Fail(ProblemKind.Misapplied, $"lock expression '{trimmed}' denotes a value of type '{current?.ToDisplayString()}', which is not a lock", out problem, out detail);
             }
 
             return new LockExpr(kind, ordinal, staticType, members.ToImmutable(), trimmed);
+        }
+
+        /// <summary>
+        /// Resolves a lock class name of <c>[AcquiredBefore]</c>/<c>[AcquiredAfter]</c> (SPEC section 4): a field or
+        /// property <c>Type.Member</c> (or a member of the annotated member's type), or a lock type.
+        /// </summary>
+        public ISymbol? ResolveLockClass(string? text, ISymbol annotated, out ProblemKind problem, out string detail, SyntaxReference? at)
+        {
+            problem = ProblemKind.None;
+            detail = string.Empty;
+            var trimmed = text?.Trim() ?? string.Empty;
+            if (trimmed.Length == 0)
+            {
+                problem = ProblemKind.DoesNotResolve;
+                detail = "an empty lock class name names no lock class";
+                return null;
+            }
+
+            var segments = trimmed.Split('.').Select(x => x.Trim()).ToArray();
+            if (trimmed.IndexOfAny(new[] { '(', ')', '[', ']' }) >= 0 || segments.Any(x => !IsIdentifier(x)))
+            {
+                problem = ProblemKind.Misapplied;
+                detail = $"lock class '{trimmed}' is not a type or a Type.Member name";
+                return null;
+            }
+
+            var owner = annotated as INamedTypeSymbol ?? annotated.ContainingType;
+            ISymbol? found = null;
+            if (segments.Length == 1 && owner is not null && FindMember(owner, segments[0]) is IFieldSymbol or IPropertySymbol)
+            {
+                found = FindMember(owner, segments[0]);
+            }
+            else if (FindType(owner, segments, out var consumed, at, includeAll: true) is { } type)
+            {
+                found = consumed == segments.Length ? type
+                    : consumed == segments.Length - 1 && FindMember(type, segments[consumed]) is IFieldSymbol or IPropertySymbol ? FindMember(type, segments[consumed])
+                    : null;
+            }
+
+            var foundType = found as ITypeSymbol ?? (found is null ? null : AccessPath.MemberType(found));
+            if (found is null)
+            {
+                problem = ProblemKind.DoesNotResolve;
+                detail = $"lock class '{trimmed}' names nothing: it is not a lock field or property 'Type.Member', a member of '{owner?.Name}', or a type";
+                return null;
+            }
+
+            if (found is ITypeSymbol ? !IsLockType((ITypeSymbol)found) : !CanBeLock(foundType))
+            {
+                problem = ProblemKind.Misapplied;
+                detail = $"lock class '{trimmed}' names a '{foundType?.ToDisplayString()}', which is not a lock{(found is ITypeSymbol ? " type" : string.Empty)}";
+                return null;
+            }
+
+            return found;
+        }
+
+        /// <summary>The type a (possibly namespace- or containing-type-qualified) name denotes from <paramref name="context"/>.</summary>
+        public INamedTypeSymbol? ResolveType(string name, ISymbol context, SyntaxReference? at)
+        {
+            var segments = name.Split('.').Select(x => x.Trim()).ToArray();
+            var type = FindType(context as INamedTypeSymbol ?? context.ContainingType, segments, out var consumed, at, includeAll: true);
+            return consumed == segments.Length ? type : null;
         }
 
         /// <summary>A [LockType] type, or any reference type (the C# <c>lock</c> statement locks any object).</summary>
@@ -236,9 +325,14 @@ namespace DriverSafety.Analyzers.Contracts
         }
 
         /// <summary>Finds the longest prefix of <paramref name="segments"/> naming a type visible from <paramref name="owner"/>.</summary>
-        private INamedTypeSymbol? FindType(INamedTypeSymbol? owner, string[] segments, out int consumed)
+        /// <summary>
+        /// Finds the longest prefix of <paramref name="segments"/> naming a type visible where the annotation is written:
+        /// with the usings in scope at <paramref name="at"/> for source annotations; for an annotation read from a
+        /// referenced assembly, from the owner's containing types and namespaces, then among that assembly's types.
+        /// </summary>
+        private INamedTypeSymbol? FindType(INamedTypeSymbol? owner, string[] segments, out int consumed, SyntaxReference? at, bool includeAll = false)
         {
-            for (var length = segments.Length - 1; length >= 1; length--)
+            for (var length = includeAll ? segments.Length : segments.Length - 1; length >= 1; length--)
             {
                 var name = string.Join(".", segments.Take(length));
 
@@ -253,6 +347,20 @@ namespace DriverSafety.Analyzers.Contracts
                     }
                 }
 
+                // As the source at the attribute sees it: its usings, global usings and aliases.
+                if (at is not null && _compilation.ContainsSyntaxTree(at.SyntaxTree))
+                {
+                    var model = _models.For(at.SyntaxTree);
+                    foreach (var start in model.LookupNamespacesAndTypes(at.Span.Start, name: segments[0]).Select(s => s is IAliasSymbol alias ? alias.Target : s).OfType<INamespaceOrTypeSymbol>())
+                    {
+                        if (Walk(start, segments, length) is { } found)
+                        {
+                            consumed = length;
+                            return found;
+                        }
+                    }
+                }
+
                 // Namespace-qualified from the owner's namespace outwards, then from the global namespace.
                 for (var ns = owner?.ContainingNamespace; ns is not null; ns = ns.ContainingNamespace)
                 {
@@ -264,11 +372,60 @@ namespace DriverSafety.Analyzers.Contracts
                         return type;
                     }
                 }
+
+                // An annotation compiled into a referenced assembly: a type of that assembly with this (qualified) name.
+                if (at is null && owner?.ContainingAssembly is { } assembly && !SymbolEqualityComparer.Default.Equals(assembly, _compilation.Assembly))
+                {
+                    var candidates = TypesNamed(assembly, segments[length - 1])
+                        .Where(t => t.ToDisplayString().EndsWith("." + name, System.StringComparison.Ordinal) || t.ToDisplayString() == name)
+                        .ToArray();
+                    if (candidates.Length == 1)
+                    {
+                        consumed = length;
+                        return candidates[0];
+                    }
+                }
             }
 
             consumed = 0;
             return null;
         }
+
+        private static INamedTypeSymbol? Walk(INamespaceOrTypeSymbol start, string[] segments, int length)
+        {
+            INamespaceOrTypeSymbol? current = start;
+            for (var i = 1; i < length && current is not null; i++)
+            {
+                current = current.GetMembers(segments[i]).OfType<INamespaceOrTypeSymbol>().FirstOrDefault();
+            }
+
+            return current as INamedTypeSymbol;
+        }
+
+        private ImmutableArray<INamedTypeSymbol> TypesNamed(IAssemblySymbol assembly, string name) =>
+            _typesByName.GetOrAdd((assembly, name), key =>
+            {
+                var result = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+                var pending = new Stack<INamespaceOrTypeSymbol>();
+                pending.Push(key.Item1.GlobalNamespace);
+                while (pending.Count > 0)
+                {
+                    foreach (var member in pending.Pop().GetMembers())
+                    {
+                        if (member is INamespaceOrTypeSymbol container)
+                        {
+                            pending.Push(container);
+                        }
+
+                        if (member is INamedTypeSymbol type && type.Name == key.Item2)
+                        {
+                            result.Add(type);
+                        }
+                    }
+                }
+
+                return result.ToImmutable();
+            });
 
         private static INamedTypeSymbol? FindNested(INamedTypeSymbol container, string[] segments, int length)
         {

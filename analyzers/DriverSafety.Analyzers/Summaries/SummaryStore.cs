@@ -26,7 +26,6 @@ namespace DriverSafety.Analyzers.Summaries
         private readonly ContractProvider _contracts;
         private readonly object _gate = new object();
         private readonly Dictionary<IMethodSymbol, MethodSummary> _done = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
-        private readonly Dictionary<SyntaxTree, SemanticModel> _models = new Dictionary<SyntaxTree, SemanticModel>();
         private readonly ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>> _graphs = new ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>>();
         private Dictionary<IMethodSymbol, MethodSummary>? _provisional;
 
@@ -274,7 +273,7 @@ namespace DriverSafety.Analyzers.Summaries
             foreach (var reference in Canonical(method).DeclaringSyntaxReferences)
             {
                 var syntax = reference.GetSyntax(cancellation);
-                var model = Model(syntax.SyntaxTree);
+                var model = _contracts.Models.For(syntax.SyntaxTree);
                 var operation = model.GetOperation(syntax, cancellation);
                 if (operation is IMethodBodyOperation or IConstructorBodyOperation || operation is IBlockOperation { Parent: null })
                 {
@@ -283,19 +282,6 @@ namespace DriverSafety.Analyzers.Summaries
             }
 
             return null;
-        }
-
-        private SemanticModel Model(SyntaxTree tree)
-        {
-            if (!_models.TryGetValue(tree, out var model))
-            {
-#pragma warning disable RS1030 // Interprocedural summaries need the bodies of callees in other trees; the model is cached per tree.
-                model = _compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-                _models.Add(tree, model);
-            }
-
-            return model;
         }
 
         private static IMethodSymbol Canonical(IMethodSymbol method)
