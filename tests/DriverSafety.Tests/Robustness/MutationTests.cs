@@ -1,0 +1,120 @@
+using System.Collections.Immutable;
+using DriverSafety.Analyzers;
+using DriverSafety.Tests.Verification;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Xunit;
+
+namespace DriverSafety.Tests.Robustness;
+
+/// <summary>
+/// Bad input never crashes the analyzer (an exception becomes AD0001 in a user's build and hides every finding).
+/// Annotated driver code is broken in seeded, repeatable ways — a line deleted, a run of tokens cut out, an annotation
+/// string replaced by a malformed one — and every broken version is analysed: no analyzer exception, ever.
+/// </summary>
+public sealed class MutationTests
+{
+    private static readonly string[] MalformedStrings =
+    {
+        "\"\"", "null", "\"x.(\"", "\"this.this\"", "\"..\"", "\"Resv.Lock\"", "\"return\"", "\"obj\"", "1", "\"a b\"", "\"return.Resv\"", "\"Device.\"",
+    };
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Broken_driver_code_never_makes_the_analyzer_throw(int seed)
+    {
+        // The example's annotated core and the driver functions that use it; each round breaks one of the two files.
+        var folder = Path.Combine(RepositoryRoot(), "sample-driver", "DriverSafety.Example");
+        var sources = new[] { "Core.cs", "Driver.cs" }.Select(f => File.ReadAllText(Path.Combine(folder, f))).ToArray();
+        Assert.Empty(await AnalyzeAsync(sources));
+        var random = new Random(seed);
+        var failures = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var which = random.Next(sources.Length);
+            var (mutated, what) = Mutate(sources[which], random);
+            var round = (string[])sources.Clone();
+            round[which] = mutated;
+            var exceptions = await AnalyzeAsync(round);
+            if (exceptions.Count > 0)
+            {
+                failures.Add($"file {which}, {what}: {string.Join("; ", exceptions)}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, "The analyzer threw on broken code:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
+    }
+
+    private static (string Source, string What) Mutate(string source, Random random)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source);
+        var strings = tree.GetRoot().DescendantTokens().Where(t => t.IsKind(SyntaxKind.StringLiteralToken)).ToList();
+        switch (random.Next(strings.Count > 0 ? 3 : 2))
+        {
+            case 0:
+            {
+                var lines = source.Split('\n').ToList();
+                var line = random.Next(lines.Count);
+                lines.RemoveAt(line);
+                return (string.Join('\n', lines), $"line {line + 1} deleted");
+            }
+
+            case 1:
+            {
+                var tokens = tree.GetRoot().DescendantTokens().ToList();
+                var first = random.Next(tokens.Count);
+                var last = Math.Min(tokens.Count - 1, first + random.Next(6));
+                var start = tokens[first].SpanStart;
+                var end = tokens[last].Span.End;
+                return (source.Remove(start, end - start), $"tokens {first}..{last} cut");
+            }
+
+            default:
+            {
+                var literal = strings[random.Next(strings.Count)];
+                var replacement = MalformedStrings[random.Next(MalformedStrings.Length)];
+                return (source.Remove(literal.SpanStart, literal.Span.Length).Insert(literal.SpanStart, replacement), $"{literal.Text} replaced by {replacement}");
+            }
+        }
+    }
+
+    private static async Task<List<string>> AnalyzeAsync(string[] sources)
+    {
+        var compilation = CSharpCompilation.Create(
+            "Mutated",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest), path: $"File{i}.cs")),
+            TestReferences.Framework.Add(TestReferences.Annotations),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var exceptions = new List<string>();
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: (exception, _, _) =>
+            {
+                lock (exceptions)
+                {
+                    exceptions.Add(exception.GetType().Name + ": " + exception.Message);
+                }
+            },
+            concurrentAnalysis: true,
+            logAnalyzerExecutionTime: false);
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DriverSafetyAnalyzer()), options).GetAnalyzerDiagnosticsAsync();
+        exceptions.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.GetMessage()));
+        return exceptions;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Analyzers.sln not found above " + AppContext.BaseDirectory);
+    }
+}
