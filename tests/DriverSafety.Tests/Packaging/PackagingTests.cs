@@ -31,10 +31,7 @@ namespace DriverSafety.Tests.Packaging
 
             Assert.True(entries.Contains("analyzers/dotnet/cs/DriverSafety.Analyzers.dll"), "analyzer assembly missing:\n" + listing);
             Assert.True(entries.Contains("lib/netstandard2.0/DriverSafety.Annotations.dll"), "annotations assembly missing:\n" + listing);
-            if (File.Exists(Path.Combine(_package.RepositoryRoot, "codefixes", "DriverSafety.CodeFixes", "DriverSafety.CodeFixes.csproj")))
-            {
-                Assert.True(entries.Contains("analyzers/dotnet/cs/DriverSafety.CodeFixes.dll"), "code-fix assembly missing:\n" + listing);
-            }
+            Assert.True(entries.Contains("analyzers/dotnet/cs/DriverSafety.CodeFixes.dll"), "code-fix assembly missing:\n" + listing);
 
             var assemblies = entries.Where(e => e.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)).ToList();
             Assert.All(assemblies, a => Assert.True(
