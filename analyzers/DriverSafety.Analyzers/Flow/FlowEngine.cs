@@ -100,7 +100,10 @@ namespace DriverSafety.Analyzers.Flow
             }
         }
 
-        /// <summary>Runs one body to its fixpoint (no reporting) and returns the join of its exit states: used for summaries.</summary>
+        /// <summary>
+        /// Runs one body for its summary: the fixpoint, then the pass that raises events to the summary's collector
+        /// (never exit checks or merge findings); returns the join of its exit states.
+        /// </summary>
         public FlowState? RunForSummary(ControlFlowGraph cfg, BodyContext body)
         {
             _body = body;
