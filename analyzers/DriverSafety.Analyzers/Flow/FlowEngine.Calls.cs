@@ -37,7 +37,7 @@ namespace DriverSafety.Analyzers.Flow
                     foreach (var lockPath in guard.Locks)
                     {
                         var held = state.Find(lockPath);
-                        Observer?.LockReleased(_engine._body, site, lockPath, held);
+                        Observer?.LockReleased(_engine._body, site, lockPath, held, null);
                         state = state.RemoveLock(lockPath);
                         if (held?.DisabledIrqs == true)
                         {
@@ -77,7 +77,7 @@ namespace DriverSafety.Analyzers.Flow
                     if (clause.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath)
                     {
                         var held = state.Find(lockPath);
-                        Observer?.LockReleased(_engine._body, site, lockPath, held);
+                        Observer?.LockReleased(_engine._body, site, lockPath, held, clause.Shared);
                         state = state.RemoveLock(lockPath);
                         if (held?.DisabledIrqs == true)
                         {
@@ -99,9 +99,14 @@ namespace DriverSafety.Analyzers.Flow
 
                         if (held is not { Maybe: false })
                         {
-                            // A second acquisition of a held lock is DRV1005; the original hold stays (as in Clang), so its
-                            // exit and release are judged once.
                             state = state.AddLock(new HeldLock(lockPath, clause.Shared, false, HoldOrigin.Acquired, site, _engine.LockKindOf(lockPath), clause.DisablesIrqs));
+                        }
+                        else
+                        {
+                            // A second acquisition of a held lock is DRV1005; the original hold stays (as in Clang), so its
+                            // exit and release are judged once, in the mode the code now believes it holds (an attempted
+                            // read-to-write upgrade is released as a write).
+                            state = state.AddLock(held.WithShared(clause.Shared));
                         }
 
                         if (clause.DisablesIrqs)
@@ -191,7 +196,7 @@ namespace DriverSafety.Analyzers.Flow
                     return state.With(pending: state.Pending.Add(new PendingTry(ValueKey.Operation(site), ImmutableArray.Create(lockPath), false, ConditionValue.Bool(true), site, 0)));
                 case "Exit" when lockPath is not null:
                     var current = state.Find(lockPath);
-                    observer?.LockReleased(_body, site, lockPath, current);
+                    observer?.LockReleased(_body, site, lockPath, current, null);
                     return current is { Depth: > 1 } ? state.AddLock(current.WithDepth(current.Depth - 1)) : state.RemoveLock(lockPath);
                 default:
                     return null;

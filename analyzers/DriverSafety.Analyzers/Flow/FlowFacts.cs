@@ -81,6 +81,8 @@ namespace DriverSafety.Analyzers.Flow
 
         public HeldLock WithDepth(int depth) => new HeldLock(Lock, Shared, Maybe, Origin, Site, LockKind, DisabledIrqs, depth);
 
+        public HeldLock WithShared(bool shared) => shared == Shared ? this : new HeldLock(Lock, shared, Maybe, Origin, Site, LockKind, DisabledIrqs, Depth);
+
         public bool Equals(HeldLock? other) =>
             other is not null && Lock.Equals(other.Lock) && Shared == other.Shared && Maybe == other.Maybe &&
             Origin == other.Origin && ReferenceEquals(Site, other.Site) && DisabledIrqs == other.DisabledIrqs && Depth == other.Depth;

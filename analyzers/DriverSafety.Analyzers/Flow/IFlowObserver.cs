@@ -15,8 +15,11 @@ namespace DriverSafety.Analyzers.Flow
         /// <summary>A call to a method of this compilation acquires <paramref name="lockPath"/> inside its body (found by its summary).</summary>
         void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain);
 
-        /// <summary>A call releases <paramref name="lockPath"/>; <paramref name="held"/> is its hold before the call, if any.</summary>
-        void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held);
+        /// <summary>
+        /// A call releases <paramref name="lockPath"/>; <paramref name="held"/> is its hold before the call, if any, and
+        /// <paramref name="sharedRelease"/> the mode the release declares (null where it declares none: a guard, a monitor).
+        /// </summary>
+        void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held, bool? sharedRelease);
 
         /// <summary>A call to <paramref name="callee"/> requires <paramref name="lockPath"/>.</summary>
         void LockRequired(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, bool sharedSuffices, HeldLock? held);
@@ -48,7 +51,7 @@ namespace DriverSafety.Analyzers.Flow
         {
         }
 
-        public virtual void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held)
+        public virtual void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held, bool? sharedRelease)
         {
         }
 

@@ -57,11 +57,17 @@ namespace DriverSafety.Analyzers.Rules
             }
         }
 
-        public override void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held)
+        public override void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held, bool? sharedRelease)
         {
             if (held is null)
             {
                 Report(Descriptors.ReleaseOfLockNotHeld, site.Syntax.GetLocation(), Array.Empty<Location>(), lockPath, " on this path");
+            }
+            else if (!held.Maybe && sharedRelease is { } shared && shared != held.Shared)
+            {
+                // up_write after down_read, or up_read after down_write (Clang: "releasing mutex using shared access, expected exclusive").
+                Report(Descriptors.ReleaseOfLockNotHeld, site.Syntax.GetLocation(), Also(held), lockPath,
+                    shared ? " shared (it is held exclusively)" : " exclusively (it is held shared)");
             }
         }
 
