@@ -143,19 +143,6 @@ namespace DriverSafety.Analyzers.Contracts
             return owner?.GetMembers(name.Substring(dot + 1)).OfType<IMethodSymbol>().Any() == true;
         }
 
-        private static string? Named(AttributeData attribute, string name)
-        {
-            foreach (var pair in attribute.NamedArguments)
-            {
-                if (pair.Key == name)
-                {
-                    return pair.Value.Value as string;
-                }
-            }
-
-            return null;
-        }
-
         private static DiagnosticDescriptor Kind(ProblemKind problem) =>
             problem == ProblemKind.Misapplied ? Descriptors.AnnotationMisapplied : Descriptors.AnnotationDoesNotResolve;
     }

@@ -325,17 +325,21 @@ namespace DriverSafety.Analyzers.Contracts
             }
         }
 
-        private static bool NamedBool(AttributeData attribute, string name)
+        private static bool NamedBool(AttributeData attribute, string name) => NamedArgument(attribute, name) is true;
+
+        private static string? Named(AttributeData attribute, string name) => NamedArgument(attribute, name) as string;
+
+        private static object? NamedArgument(AttributeData attribute, string name)
         {
             foreach (var pair in attribute.NamedArguments)
             {
-                if (pair.Key == name && pair.Value.Value is bool value)
+                if (pair.Key == name)
                 {
-                    return value;
+                    return pair.Value.Value;
                 }
             }
 
-            return false;
+            return null;
         }
 
         private static void Report(ImmutableArray<AnnotationProblem>.Builder problems, DiagnosticDescriptor descriptor, AttributeData attribute, string message)

@@ -75,8 +75,6 @@ namespace DriverSafety.Analyzers.Contracts
         public bool IsLockPrimitive { get; }
 
         public bool HasLockEffects => !Acquires.IsEmpty || !TryAcquires.IsEmpty || !Releases.IsEmpty || !AssertsHeld.IsEmpty;
-
-        public bool HasAnyLockAnnotation => HasLockEffects || !Requires.IsEmpty || !Excludes.IsEmpty;
     }
 
     /// <summary>The contract of a field or property: its <c>[GuardedBy]</c> locks and, for a property, its <c>[Requires]</c>.</summary>

@@ -36,13 +36,7 @@ namespace DriverSafety.Analyzers.Flow
                 {
                     foreach (var lockPath in guard.Locks)
                     {
-                        var held = state.Find(lockPath);
-                        Observer?.LockReleased(_engine._body, site, lockPath, held, null);
-                        state = state.RemoveLock(lockPath);
-                        if (held?.DisabledIrqs == true)
-                        {
-                            state = state.With(irqDepth: state.IrqDepth - 1);
-                        }
+                        state = Release(site, lockPath, null, state);
                     }
 
                     return state.With(guards: state.Guards.Remove(guard));
@@ -76,13 +70,7 @@ namespace DriverSafety.Analyzers.Flow
                 {
                     if (clause.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath)
                     {
-                        var held = state.Find(lockPath);
-                        Observer?.LockReleased(_engine._body, site, lockPath, held, clause.Shared);
-                        state = state.RemoveLock(lockPath);
-                        if (held?.DisabledIrqs == true)
-                        {
-                            state = state.With(irqDepth: state.IrqDepth - 1);
-                        }
+                        state = Release(site, lockPath, clause.Shared, state);
                     }
                 }
 
@@ -156,6 +144,15 @@ namespace DriverSafety.Analyzers.Flow
 
                 return state;
             }
+
+            /// <summary>A release (a <c>[Releases]</c> call or a guard's disposal): the lock is no longer held, and IRQs come back on if its acquisition disabled them.</summary>
+            private FlowState Release(IOperation site, AccessPath lockPath, bool? sharedRelease, FlowState state)
+            {
+                var held = state.Find(lockPath);
+                Observer?.LockReleased(_engine._body, site, lockPath, held, sharedRelease);
+                state = state.RemoveLock(lockPath);
+                return held?.DisabledIrqs == true ? state.With(irqDepth: state.IrqDepth - 1) : state;
+            }
         }
 
         private int LockKindOf(AccessPath lockPath) => _contracts.Resolver.LockKindOf(lockPath.Type) ?? 0;
@@ -183,7 +180,7 @@ namespace DriverSafety.Analyzers.Flow
 
                     if (arguments.Length > 1 && KeyOf(arguments[1].Value) is { } taken)
                     {
-                        state = state.With(known: state.Known.RemoveAll(k => k.Key.Equals(taken)).Add(new KnownValue(taken, ConditionValue.Bool(true))));
+                        state = state.WithKnown(taken, ConditionValue.Bool(true));
                     }
 
                     return state;

@@ -90,7 +90,7 @@ namespace DriverSafety.Analyzers.Flow
 
             if ((kind == BinaryOperatorKind.Equals && truth) || (kind == BinaryOperatorKind.NotEquals && !truth))
             {
-                state = state.With(known: state.Known.Add(new KnownValue(key, constant)));
+                state = state.WithKnown(key, constant);
             }
 
             return state;

@@ -250,7 +250,7 @@ namespace DriverSafety.Analyzers.Flow
                 var constant = value.ConstantValue;
                 if (constant.HasValue && ConditionValue.FromConstant(constant.Value) is { } known)
                 {
-                    return state.With(known: state.Known.RemoveAll(k => k.Key.Equals(key)).Add(new KnownValue(key, known)));
+                    return state.WithKnown(key, known);
                 }
 
                 return state;

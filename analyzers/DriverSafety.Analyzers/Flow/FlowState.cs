@@ -114,6 +114,10 @@ namespace DriverSafety.Analyzers.Flow
 
         public FlowState RemoveLock(AccessPath lockPath) => With(locks: Locks.RemoveAll(l => l.Lock.Equals(lockPath)));
 
+        /// <summary>The value at <paramref name="key"/> is known to be <paramref name="value"/> from here on.</summary>
+        public FlowState WithKnown(ValueKey key, ConditionValue value) =>
+            With(known: Known.RemoveAll(k => k.Key.Equals(key)).Add(new KnownValue(key, value)));
+
         /// <summary>Forgets every conditional fact attached to <paramref name="key"/> (the local was reassigned).</summary>
         public FlowState Forget(ValueKey key)
         {
