@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using DriverSafety.Analyzers;
 using Microsoft.CodeAnalysis;
+using DriverSafety.Tests.Verification;
 using Xunit;
 
 namespace DriverSafety.Tests.Docs
@@ -12,7 +13,7 @@ namespace DriverSafety.Tests.Docs
     /// </summary>
     public sealed class RuleDocsTests
     {
-        private static readonly string RepositoryRoot = FindRepositoryRoot();
+        private static readonly string RepositoryRoot = Repository.Root;
 
         public static TheoryData<string> RuleIds()
         {
@@ -127,18 +128,5 @@ namespace DriverSafety.Tests.Docs
             .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
             .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
             .ToList();
-
-        private static string FindRepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("no folder holding Analyzers.sln above " + AppContext.BaseDirectory);
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using DriverSafety.Tests.Verification;
 using Xunit;
 
 namespace DriverSafety.Tests.Packaging
@@ -270,7 +271,7 @@ namespace DriverSafety.Tests.Packaging
 
             public PackedPackage()
             {
-                RepositoryRoot = FindRepositoryRoot();
+                RepositoryRoot = Repository.Root;
                 Version = ReadVersion(RepositoryRoot);
                 WorkDirectory = Path.Combine(Path.GetTempPath(), "driversafety-packaging-" + Guid.NewGuid().ToString("N"));
                 Directory.CreateDirectory(WorkDirectory);
@@ -309,19 +310,6 @@ namespace DriverSafety.Tests.Packaging
                 var run = ChildProcess.Run(Dotnet, RepositoryRoot,
                     "pack", "nuget", "-o", output, "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off");
                 return new PackResult(run, Path.Combine(output, $"{PackageId}.{Version}.nupkg"));
-            }
-
-            private static string FindRepositoryRoot()
-            {
-                for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-                {
-                    if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
-                    {
-                        return dir.FullName;
-                    }
-                }
-
-                throw new InvalidOperationException("no folder holding Analyzers.sln above " + AppContext.BaseDirectory);
             }
 
             private static string ReadVersion(string root)

@@ -27,7 +27,7 @@ public sealed class MutationTests
     public async Task Broken_driver_code_never_makes_the_analyzer_throw(int seed)
     {
         // The example's annotated core and the driver functions that use it; each round breaks one of the two files.
-        var folder = Path.Combine(RepositoryRoot(), "sample-driver", "DriverSafety.Example");
+        var folder = Path.Combine(Repository.Root, "sample-driver", "DriverSafety.Example");
         var sources = new[] { "Core.cs", "Driver.cs" }.Select(f => File.ReadAllText(Path.Combine(folder, f))).ToArray();
         Assert.Empty(await AnalyzeAsync(sources));
         var random = new Random(seed);
@@ -103,18 +103,5 @@ public sealed class MutationTests
         var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DriverSafetyAnalyzer()), options).GetAnalyzerDiagnosticsAsync();
         exceptions.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.GetMessage()));
         return exceptions;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Analyzers.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -86,7 +86,7 @@ public sealed class SampleDriverTests
 
     private static Compilation CompileDriver()
     {
-        var folder = Path.Combine(RepositoryRoot(), "sample-driver", "DriverSafety.SampleDriver");
+        var folder = Path.Combine(Repository.Root, "sample-driver", "DriverSafety.SampleDriver");
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = Directory.GetFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
@@ -108,18 +108,5 @@ public sealed class SampleDriverTests
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, "The sample driver does not compile here:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Take(20)));
         return compilation;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Analyzers.sln not found above " + AppContext.BaseDirectory);
     }
 }
