@@ -15,6 +15,8 @@ namespace DriverSafety
     [AttributeUsage(AttributeTargets.Method | AttributeTargets.Delegate | AttributeTargets.Interface | AttributeTargets.Class | AttributeTargets.Property, Inherited = true, AllowMultiple = false)]
     public sealed class AtomicContextAttribute : Attribute
     {
+        /// <summary>The body runs with IRQs disabled too (a hard IRQ handler): DRV2002 and DRV1012 apply.</summary>
+        public bool IrqsOff { get; set; }
     }
 
     /// <summary>Raises the atomic depth by one. Kernel analog: <c>preempt_disable</c>, <c>rcu_read_lock</c>.</summary>

@@ -44,6 +44,12 @@ namespace DriverSafety
 
         /// <summary>The acquisition also disables IRQs until the matching release (<c>spin_lock_irqsave</c>).</summary>
         public bool DisablesIrqs { get; set; }
+
+        /// <summary>
+        /// Lockdep's nesting subclass (<c>mutex_lock_nested(&amp;m, SINGLE_DEPTH_NESTING)</c>): locks of one class taken with
+        /// different subclasses may nest, in subclass order. Part of the lock class for lock ordering; 0 by default.
+        /// </summary>
+        public int Subclass { get; set; }
     }
 
     /// <summary>
@@ -76,6 +82,13 @@ namespace DriverSafety
 
         /// <summary>The locks are held shared on success (<c>down_read_trylock</c>).</summary>
         public bool Shared { get; set; }
+    
+        /// <summary>
+        /// The call may wait for the lock before it answers (<c>mutex_lock_interruptible</c>, <c>ww_mutex_lock</c>): it
+        /// can block like an acquire, so it counts for lock order and reclaim. Implied when the method has an
+        /// <see cref="AcquireContextAttribute"/> parameter.
+        /// </summary>
+        public bool Blocking { get; set; }
     }
 
     /// <summary>
@@ -99,7 +112,11 @@ namespace DriverSafety
     /// The caller must hold the named locks. Kernel analog: <c>__must_hold</c>, <c>lockdep_assert_held</c> as a contract;
     /// Clang's <c>requires_capability</c>.
     /// </summary>
-    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Property, Inherited = true, AllowMultiple = true)]
+    /// <remarks>
+    /// On a delegate type, every invocation of the delegate must hold the locks, and every lambda or method converted
+    /// to it runs under them; the lock expressions then name the delegate's parameters.
+    /// </remarks>
+    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Property | AttributeTargets.Delegate, Inherited = true, AllowMultiple = true)]
     public sealed class RequiresAttribute : Attribute
     {
         /// <summary>Declares the lock expressions the caller must hold.</summary>
@@ -116,7 +133,8 @@ namespace DriverSafety
     /// The caller must not hold the named locks (the callee acquires them). Kernel analog: <c>__must_not_hold</c>;
     /// Clang's <c>locks_excluded</c>.
     /// </summary>
-    [AttributeUsage(AttributeTargets.Method, Inherited = true, AllowMultiple = true)]
+    /// <remarks>On a delegate type, every invocation of the delegate must not hold the locks.</remarks>
+    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Delegate, Inherited = true, AllowMultiple = true)]
     public sealed class ExcludesAttribute : Attribute
     {
         /// <summary>Declares the lock expressions the caller must not hold.</summary>
@@ -152,6 +170,12 @@ namespace DriverSafety
 
         /// <summary>The lock expressions.</summary>
         public string[] Locks { get; }
+
+        /// <summary>
+        /// Only writes need the locks (held exclusively); reads are lock-free snapshots, RCU-style. Kernel analog: an
+        /// <c>__rcu</c> pointer published with <c>rcu_assign_pointer</c> under the lock and read with <c>rcu_dereference</c>.
+        /// </summary>
+        public bool WritesOnly { get; set; }
     }
 
     /// <summary>
@@ -205,8 +229,29 @@ namespace DriverSafety
     /// Memory reclaim may call this method (shrinker scan, MMU-notifier invalidation); inherited by overrides and
     /// implementations. Kernel analog: the <c>fs_reclaim</c> lockdep map.
     /// </summary>
-    [AttributeUsage(AttributeTargets.Method, Inherited = true, AllowMultiple = false)]
+    /// <remarks>On a delegate type, every lambda or method converted to it runs in reclaim (a shrinker's scan callback).</remarks>
+    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Delegate, Inherited = true, AllowMultiple = false)]
     public sealed class ReclaimContextAttribute : Attribute
+    {
+    }
+
+    /// <summary>
+    /// The body is a primitive's own implementation: it is not analysed, and its contract is taken at its word.
+    /// Members of <see cref="LockTypeAttribute"/> and <see cref="LockGuardAttribute"/> types are so by default.
+    /// Kernel analog: none (lockdep annotations inside the primitives); Clang's <c>NO_THREAD_SAFETY_ANALYSIS</c>.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method | AttributeTargets.Constructor | AttributeTargets.Property, Inherited = false, AllowMultiple = false)]
+    public sealed class NoAnalysisAttribute : Attribute
+    {
+    }
+
+    /// <summary>
+    /// On a parameter of a delegate type: the method calls the delegate (if at all) before it returns, on the calling
+    /// thread, so a lambda passed there runs in the caller's state (its locks, its atomic context).
+    /// Kernel analog: none (an iterator callback such as <c>idr_for_each</c>).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Parameter, Inherited = true, AllowMultiple = false)]
+    public sealed class InvokedBeforeReturnAttribute : Attribute
     {
     }
 }

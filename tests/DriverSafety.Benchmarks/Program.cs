@@ -5,11 +5,18 @@ namespace DriverSafety.Benchmarks;
 public static class Program
 {
     /// <summary>
-    /// <c>--steps</c>: the deterministic engine-step counts (no timing). Anything else goes to BenchmarkDotNet,
+    /// <c>--steps</c>: the deterministic engine-step counts (no timing); <c>--steps-per-body FILE</c>: one line per body of
+    /// the sample driver and the scaling shapes (body, blocks, steps), to compare two versions of the engine body by body. Anything else goes to BenchmarkDotNet,
     /// e.g. <c>--filter '*'</c> or <c>--filter '*Scaling*'</c>.
     /// </summary>
     public static int Main(string[] args)
     {
+        if (args.Length == 2 && args[0] == "--steps-per-body")
+        {
+            StepsReport.PerBody(args[1]);
+            return 0;
+        }
+
         if (args.Length == 1 && args[0] == "--steps")
         {
             StepsReport.Run(Console.Out);

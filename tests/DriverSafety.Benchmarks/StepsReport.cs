@@ -70,6 +70,30 @@ public static class StepsReport
             $"| {shape} | {size} | {counts.Bodies} | {counts.Blocks} | {counts.Steps} | {perBlock:F2} | {counts.MaxSteps} | {counts.Truncated} | {AnalyzerRun.Summary(counts.Diagnostics.ToImmutableArray())} |");
     }
 
+    /// <summary>Writes "shape\tbody\tblocks\tsteps" for every body of the sample driver and the 1,000-statement shapes, sorted.</summary>
+    public static void PerBody(string path)
+    {
+        var lines = new List<string>();
+        void Add(string shape, Compilation compilation)
+        {
+            var known = KnownSymbols.TryCreate(compilation)
+                ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
+            var analysis = new CompilationAnalysis(compilation, known);
+            foreach (var body in ExecutableBody.All(compilation))
+            {
+                var engine = analysis.Analyze(body.Cfg, body.Method, body.Declaration, _ => { }, CancellationToken.None);
+                var where = body.Declaration.GetLocation().GetLineSpan();
+                lines.Add($"{shape}\t{body.Method.ToDisplayString()}@{Path.GetFileName(where.Path)}:{where.StartLinePosition.Line + 1}\t{body.Blocks}\t{engine.Steps}");
+            }
+        }
+
+        Add("sample", SampleDriverSource.Load().Compilation);
+        Add("one-body", ScalingSource.Compile(ScalingSource.SingleBody(1000), "OneBody1000"));
+        Add("many-methods", ScalingSource.Compile(ScalingSource.ManyMethods(1000), "ManyMethods1000"));
+        lines.Sort(StringComparer.Ordinal);
+        File.WriteAllLines(path, lines);
+    }
+
     private sealed record Counts(int Bodies, int Blocks, long Steps, int MaxSteps, int Truncated, List<Diagnostic> Diagnostics);
 
     /// <summary>Runs the engine directly over every executable body of <paramref name="compilation"/>, as the analyzer does.</summary>
