@@ -21,7 +21,7 @@ namespace DriverSafety.Analyzers
         public CompilationAnalysis(Compilation compilation, KnownSymbols known)
         {
             _contracts = new ContractProvider(compilation, known);
-            _summaries = new SummaryStore(compilation, _contracts);
+            _summaries = new SummaryStore(_contracts);
         }
 
         public void AnalyzeAnnotations(SymbolAnalysisContext context) =>
@@ -41,9 +41,9 @@ namespace DriverSafety.Analyzers
             }
 
             var contract = _contracts.ForMethod(method);
-            if (contract.IsLockPrimitive)
+            if (contract.IsTrusted)
             {
-                // The primitives' own implementation (Mutex.Lock on top of Monitor) is trusted, as Clang's NO_THREAD_SAFETY_ANALYSIS.
+                // [NoAnalysis], and the primitives' own implementation (Mutex.Lock on top of Monitor): trusted, as Clang's NO_THREAD_SAFETY_ANALYSIS.
                 return;
             }
 
@@ -62,7 +62,7 @@ namespace DriverSafety.Analyzers
             var contract = _contracts.ForMethod(method);
             var reported = new HashSet<(string, Location, string)>();
             var diagnostics = new List<Diagnostic>();
-            var rules = new LockingRules(d =>
+            var rules = RuleFamilies.Observers(_contracts, d =>
             {
                 if (reported.Add((d.Id, d.Location, d.GetMessage())))
                 {

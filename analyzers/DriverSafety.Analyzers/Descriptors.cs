@@ -36,8 +36,8 @@ namespace DriverSafety.Analyzers
         public static readonly DiagnosticDescriptor LockNotReleased = Create(
             LockNotReleasedId, Locking,
             "Lock not released",
-            "Lock '{0}' acquired here is still held where '{1}' exits ({2})",
-            "A lock acquired in the method is still held when the method returns, and the method does not declare [Acquires] for it.");
+            "Lock '{0}' acquired here is still held where '{1}' exits ({2}){3}",
+            "A lock acquired in the method is still held when the method returns (or throws), and the method does not declare [Acquires] for it.");
 
         public static readonly DiagnosticDescriptor ReleaseOfLockNotHeld = Create(
             ReleaseOfLockNotHeldId, Locking,
@@ -67,7 +67,7 @@ namespace DriverSafety.Analyzers
             MethodBreaksLockContractId, Locking,
             "Method breaks its own lock contract",
             "'{0}' declares that it {1} lock '{2}', but {3} at this exit",
-            "A method declared [Acquires] or [Releases] does not hold, or does not release, the lock at every exit.");
+            "A method declared [Acquires], [Releases] or [Requires] does not hold, release, or hold again the lock at every exit.");
 
         public static readonly DiagnosticDescriptor AnnotationDoesNotResolve = Create(
             AnnotationDoesNotResolveId, Annotations,

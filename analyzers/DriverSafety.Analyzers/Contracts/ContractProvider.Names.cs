@@ -12,6 +12,40 @@ namespace DriverSafety.Analyzers.Contracts
     /// </summary>
     internal sealed partial class ContractProvider
     {
+        /// <summary>
+        /// The vocabulary whose semantics arrive with later families still gets its names checked now: <c>Subclass</c> is a
+        /// non-negative lockdep subclass, <c>[InvokedBeforeReturn]</c> marks a delegate parameter, <c>[NoAnalysis]</c> has a body to skip.
+        /// </summary>
+        private void CheckLockVocabulary(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        {
+            if (KnownSymbols.Is(attribute, _known.Acquires) && NamedArgument(attribute, "Subclass") is int subclass && subclass < 0)
+            {
+                Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[Acquires(Subclass = {subclass})] on '{symbol.Name}': a lockdep subclass is 0 or more");
+            }
+
+            if (KnownSymbols.Is(attribute, _known.NoAnalysis) && symbol is IMethodSymbol { IsAbstract: true } or IPropertySymbol { IsAbstract: true })
+            {
+                Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[NoAnalysis] on abstract member '{symbol.Name}': it has no body to leave unanalysed");
+            }
+        }
+
+        private void CheckParameterAnnotations(IMethodSymbol method, ImmutableArray<AnnotationProblem>.Builder problems)
+        {
+            {
+                foreach (var parameter in method.Parameters)
+                {
+                    foreach (var parameterAttribute in parameter.GetAttributes())
+                    {
+                        if (KnownSymbols.Is(parameterAttribute, _known.InvokedBeforeReturn) && parameter.Type.TypeKind != TypeKind.Delegate)
+                        {
+                            Report(problems, Descriptors.AnnotationMisapplied, parameterAttribute,
+                                $"[InvokedBeforeReturn] on parameter '{parameter.Name}' of '{method.Name}': its type '{parameter.Type.ToDisplayString()}' is not a delegate type");
+                        }
+                    }
+                }
+            }
+        }
+
         private void CheckNamesOfOtherAnnotations(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             var name = attribute.AttributeClass!.Name.Replace("Attribute", string.Empty);

@@ -101,26 +101,32 @@ namespace DriverSafety.Analyzers.Contracts
 
             if (method.AssociatedSymbol is IPropertySymbol property)
             {
-                // [Requires] on a property applies to its accessors.
+                // [Requires] on a property (or indexer) applies to its accessors.
                 parts.Add(new OwnAnnotations { Requires = ForMember(property).Requires });
             }
 
+            if (method.MethodKind == MethodKind.DelegateInvoke && method.ContainingType is { } delegateType)
+            {
+                // [Requires]/[Excludes] on a delegate type apply to every invocation of it.
+                parts.Add(Own(delegateType.OriginalDefinition));
+            }
+
             var returnsGuard = IsLockGuardType(method.MethodKind == MethodKind.Constructor ? method.ContainingType : method.ReturnType);
-            var primitive = IsLockPrimitiveMember(method);
-            if (parts.All(p => p.IsEmpty) && !returnsGuard && !primitive)
+            var trusted = IsLockPrimitiveMember(method) || HasNoAnalysis(method);
+            if (parts.All(p => p.IsEmpty) && !returnsGuard && !trusted)
             {
                 return MethodContract.Empty;
             }
 
             return new MethodContract(
                 Distinct(parts.SelectMany(p => p.Acquires)),
-                parts.SelectMany(p => p.TryAcquires).ToImmutableArray(),
+                DistinctTries(parts.SelectMany(p => p.TryAcquires)),
                 Distinct(parts.SelectMany(p => p.Releases)),
                 Distinct(parts.SelectMany(p => p.Requires)),
                 Distinct(parts.SelectMany(p => p.Excludes)),
                 Distinct(parts.SelectMany(p => p.AssertsHeld)),
                 returnsGuard,
-                primitive);
+                trusted);
         }
 
         /// <summary>The overridden methods and the interface members this method implements: their contracts apply to it.</summary>
@@ -154,11 +160,23 @@ namespace DriverSafety.Analyzers.Contracts
             }
         }
 
+        /// <summary>One clause per lock after resolution: an interface's clause restated on its implementation with other parameter names is one clause (§7.4).</summary>
         private static ImmutableArray<LockClause> Distinct(IEnumerable<LockClause> clauses)
         {
             var seen = new HashSet<string>();
-            return clauses.Where(c => seen.Add(c.Lock.Text + "|" + c.Shared)).ToImmutableArray();
+            return clauses.Where(c => seen.Add(c.Identity)).ToImmutableArray();
         }
+
+        private static ImmutableArray<TryClause> DistinctTries(IEnumerable<TryClause> clauses)
+        {
+            var seen = new HashSet<string>();
+            return clauses.Where(c => seen.Add(string.Join(",", c.Locks.Select(Summaries.LockIdentity.Of)) + "|" + c.Shared + "|" + c.SuccessValue)).ToImmutableArray();
+        }
+
+        /// <summary><c>[NoAnalysis]</c> on the method, or on the property or event it is an accessor of.</summary>
+        private bool HasNoAnalysis(IMethodSymbol method) =>
+            method.GetAttributes().Any(a => KnownSymbols.Is(a, _known.NoAnalysis)) ||
+            (method.AssociatedSymbol?.GetAttributes().Any(a => KnownSymbols.Is(a, _known.NoAnalysis)) ?? false);
 
         private OwnAnnotations Own(ISymbol symbol) => _own.GetOrAdd(symbol, Parse);
 
@@ -173,6 +191,8 @@ namespace DriverSafety.Analyzers.Contracts
                 {
                     continue;
                 }
+
+                CheckLockVocabulary(attribute, symbol, problems);
 
                 if (KnownSymbols.Is(attribute, _known.Acquires))
                 {
@@ -196,7 +216,8 @@ namespace DriverSafety.Analyzers.Contracts
                 }
                 else if (KnownSymbols.Is(attribute, _known.GuardedBy))
                 {
-                    result.GuardedBy = result.GuardedBy.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: false).Select(c => c.Lock));
+                    var writesOnly = NamedBool(attribute, "WritesOnly");
+                    result.GuardedBy = result.GuardedBy.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: false).Select(c => new GuardClause(c.Lock, writesOnly)));
                 }
                 else if (KnownSymbols.Is(attribute, _known.TryAcquires))
                 {
@@ -214,6 +235,11 @@ namespace DriverSafety.Analyzers.Contracts
                 {
                     CheckNamesOfOtherAnnotations(attribute, symbol, problems);
                 }
+            }
+
+            if (symbol is IMethodSymbol method)
+            {
+                CheckParameterAnnotations(method, problems);
             }
 
             result.Problems = problems.ToImmutable();
@@ -243,7 +269,8 @@ namespace DriverSafety.Analyzers.Contracts
             }
 
             var locks = Clauses(attribute, symbol, 1, problems, defaultThis: true).Select(c => c.Lock).ToImmutableArray();
-            return locks.IsEmpty ? null : new TryClause(locks, NamedBool(attribute, "Shared"), ConditionValue.FromConstant(success)!.Value);
+            var blocking = NamedBool(attribute, "Blocking") || method.Parameters.Any(p => p.GetAttributes().Any(a => KnownSymbols.Is(a, _known.AcquireContext)));
+            return locks.IsEmpty ? null : new TryClause(locks, NamedBool(attribute, "Shared"), ConditionValue.FromConstant(success)!.Value, blocking);
         }
 
         private void CheckAllocates(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
@@ -269,6 +296,7 @@ namespace DriverSafety.Analyzers.Contracts
         {
             var shared = NamedBool(attribute, "Shared");
             var irqs = NamedBool(attribute, "DisablesIrqs");
+            var subclass = NamedArgument(attribute, "Subclass") is int n ? n : 0;
             var name = attribute.AttributeClass!.Name.Replace("Attribute", string.Empty);
             if (attribute.ConstructorArguments.Length <= argumentIndex)
             {
@@ -295,6 +323,12 @@ namespace DriverSafety.Analyzers.Contracts
                     yield break;
                 }
 
+                if (symbol is INamedTypeSymbol { TypeKind: TypeKind.Delegate })
+                {
+                    Report(problems, Descriptors.AnnotationDoesNotResolve, attribute, $"[{name}] on delegate type '{symbol.Name}' names no lock: name the locks by the delegate's parameters or static members");
+                    yield break;
+                }
+
                 if (symbol.IsStatic)
                 {
                     Report(problems, Descriptors.AnnotationDoesNotResolve, attribute, $"[{name}] without arguments means 'this', which names nothing in static member '{symbol.Name}'");
@@ -307,7 +341,7 @@ namespace DriverSafety.Analyzers.Contracts
                     yield break;
                 }
 
-                yield return new LockClause(LockExpr.ThisLock, shared, irqs);
+                yield return new LockClause(LockExpr.ThisLock, shared, irqs, subclass);
                 yield break;
             }
 
@@ -321,7 +355,7 @@ namespace DriverSafety.Analyzers.Contracts
                     continue;
                 }
 
-                yield return new LockClause(resolved, shared, irqs);
+                yield return new LockClause(resolved, shared, irqs, subclass);
             }
         }
 
@@ -361,7 +395,7 @@ namespace DriverSafety.Analyzers.Contracts
             public ImmutableArray<LockClause> Requires { get; set; } = ImmutableArray<LockClause>.Empty;
             public ImmutableArray<LockClause> Excludes { get; set; } = ImmutableArray<LockClause>.Empty;
             public ImmutableArray<LockClause> AssertsHeld { get; set; } = ImmutableArray<LockClause>.Empty;
-            public ImmutableArray<LockExpr> GuardedBy { get; set; } = ImmutableArray<LockExpr>.Empty;
+            public ImmutableArray<GuardClause> GuardedBy { get; set; } = ImmutableArray<GuardClause>.Empty;
             public ImmutableArray<AnnotationProblem> Problems { get; set; } = ImmutableArray<AnnotationProblem>.Empty;
 
             public bool IsEmpty => Acquires.IsEmpty && TryAcquires.IsEmpty && Releases.IsEmpty && Requires.IsEmpty && Excludes.IsEmpty && AssertsHeld.IsEmpty;

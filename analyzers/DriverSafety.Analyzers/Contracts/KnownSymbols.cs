@@ -16,10 +16,25 @@ namespace DriverSafety.Analyzers.Contracts
             AssertsHeld = Get(compilation, "AssertsHeldAttribute");
             GuardedBy = Get(compilation, "GuardedByAttribute");
             LockGuard = Get(compilation, "LockGuardAttribute");
-            Allocates = Get(compilation, "AllocatesAttribute");
-            AllocationFlags = Get(compilation, "AllocationFlagsAttribute");
             AcquiredBefore = Get(compilation, "AcquiredBeforeAttribute");
             AcquiredAfter = Get(compilation, "AcquiredAfterAttribute");
+            NoAnalysis = Get(compilation, "NoAnalysisAttribute");
+            InvokedBeforeReturn = Get(compilation, "InvokedBeforeReturnAttribute");
+            AcquireContext = Get(compilation, "AcquireContextAttribute");
+            ReclaimContext = Get(compilation, "ReclaimContextAttribute");
+            MightSleep = Get(compilation, "MightSleepAttribute");
+            AtomicContext = Get(compilation, "AtomicContextAttribute");
+            EntersAtomic = Get(compilation, "EntersAtomicAttribute");
+            ExitsAtomic = Get(compilation, "ExitsAtomicAttribute");
+            DisablesIrqs = Get(compilation, "DisablesIrqsAttribute");
+            EnablesIrqs = Get(compilation, "EnablesIrqsAttribute");
+            RequiresIrqsEnabled = Get(compilation, "RequiresIrqsEnabledAttribute");
+            AllocationFlags = Get(compilation, "AllocationFlagsAttribute");
+            MaySleepFlag = Get(compilation, "MaySleepFlagAttribute");
+            ReclaimFlag = Get(compilation, "ReclaimFlagAttribute");
+            Allocates = Get(compilation, "AllocatesAttribute");
+            MasksAllocationFlags = Get(compilation, "MasksAllocationFlagsAttribute");
+            UnmasksAllocationFlags = Get(compilation, "UnmasksAllocationFlagsAttribute");
             Begins = Get(compilation, "BeginsAttribute");
             Ends = Get(compilation, "EndsAttribute");
             RequiresState = Get(compilation, "RequiresStateAttribute");
@@ -27,9 +42,11 @@ namespace DriverSafety.Analyzers.Contracts
             EnsuresState = Get(compilation, "EnsuresStateAttribute");
             EnsuresNotState = Get(compilation, "EnsuresNotStateAttribute");
             StateTest = Get(compilation, "StateTestAttribute");
+            NoReassign = Get(compilation, "NoReassignAttribute");
             Monitor = compilation.GetTypeByMetadataName("System.Threading.Monitor");
         }
 
+        // Every attribute of SPEC section 3, in its order: locks (3.1), execution context (3.2), lifetimes and states (3.3).
         public INamedTypeSymbol? LockType { get; }
         public INamedTypeSymbol? Acquires { get; }
         public INamedTypeSymbol? TryAcquires { get; }
@@ -39,10 +56,25 @@ namespace DriverSafety.Analyzers.Contracts
         public INamedTypeSymbol? AssertsHeld { get; }
         public INamedTypeSymbol? GuardedBy { get; }
         public INamedTypeSymbol? LockGuard { get; }
-        public INamedTypeSymbol? Allocates { get; }
-        public INamedTypeSymbol? AllocationFlags { get; }
         public INamedTypeSymbol? AcquiredBefore { get; }
         public INamedTypeSymbol? AcquiredAfter { get; }
+        public INamedTypeSymbol? NoAnalysis { get; }
+        public INamedTypeSymbol? InvokedBeforeReturn { get; }
+        public INamedTypeSymbol? AcquireContext { get; }
+        public INamedTypeSymbol? ReclaimContext { get; }
+        public INamedTypeSymbol? MightSleep { get; }
+        public INamedTypeSymbol? AtomicContext { get; }
+        public INamedTypeSymbol? EntersAtomic { get; }
+        public INamedTypeSymbol? ExitsAtomic { get; }
+        public INamedTypeSymbol? DisablesIrqs { get; }
+        public INamedTypeSymbol? EnablesIrqs { get; }
+        public INamedTypeSymbol? RequiresIrqsEnabled { get; }
+        public INamedTypeSymbol? AllocationFlags { get; }
+        public INamedTypeSymbol? MaySleepFlag { get; }
+        public INamedTypeSymbol? ReclaimFlag { get; }
+        public INamedTypeSymbol? Allocates { get; }
+        public INamedTypeSymbol? MasksAllocationFlags { get; }
+        public INamedTypeSymbol? UnmasksAllocationFlags { get; }
         public INamedTypeSymbol? Begins { get; }
         public INamedTypeSymbol? Ends { get; }
         public INamedTypeSymbol? RequiresState { get; }
@@ -50,6 +82,8 @@ namespace DriverSafety.Analyzers.Contracts
         public INamedTypeSymbol? EnsuresState { get; }
         public INamedTypeSymbol? EnsuresNotState { get; }
         public INamedTypeSymbol? StateTest { get; }
+        public INamedTypeSymbol? NoReassign { get; }
+
         public INamedTypeSymbol? Monitor { get; }
 
         /// <summary>Resolves the symbols, or returns null when the compilation does not reference DriverSafety.Annotations.</summary>

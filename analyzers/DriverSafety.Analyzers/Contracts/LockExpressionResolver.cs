@@ -63,9 +63,11 @@ namespace DriverSafety.Analyzers.Contracts
                 return Fail(ProblemKind.DoesNotResolve, $"lock expression '{trimmed}' is not an access path", out problem, out detail);
             }
 
-            var method = annotated as IMethodSymbol;
-            var owner = annotated as INamedTypeSymbol ?? annotated.ContainingType;
-            var isStatic = annotated.IsStatic && annotated is not INamedTypeSymbol;
+            // On a delegate type, lock expressions name the delegate's parameters (its Invoke method's) or static members.
+            var isDelegate = annotated is INamedTypeSymbol { TypeKind: TypeKind.Delegate };
+            var method = annotated as IMethodSymbol ?? (isDelegate ? ((INamedTypeSymbol)annotated).DelegateInvokeMethod : null);
+            var owner = isDelegate ? annotated.ContainingType ?? (INamedTypeSymbol)annotated : annotated as INamedTypeSymbol ?? annotated.ContainingType;
+            var isStatic = isDelegate || (annotated.IsStatic && annotated is not INamedTypeSymbol);
 
             LockRootKind kind;
             var ordinal = -1;

@@ -6,27 +6,51 @@ namespace DriverSafety.Analyzers.Contracts
     /// <summary>One lock of an <c>[Acquires]</c>, <c>[Releases]</c>, <c>[Requires]</c>, <c>[Excludes]</c> or <c>[AssertsHeld]</c> annotation.</summary>
     internal sealed class LockClause
     {
-        public LockClause(LockExpr lockExpr, bool shared, bool disablesIrqs)
+        public LockClause(LockExpr lockExpr, bool shared, bool disablesIrqs, int subclass = 0)
         {
             Lock = lockExpr;
             Shared = shared;
             DisablesIrqs = disablesIrqs;
+            Subclass = subclass;
         }
 
         public LockExpr Lock { get; }
         public bool Shared { get; }
         public bool DisablesIrqs { get; }
+
+        /// <summary>Lockdep's nesting subclass of an <c>[Acquires(Subclass = n)]</c>.</summary>
+        public int Subclass { get; }
+
+        /// <summary>What makes two clauses the same after resolution, however their text names the lock (§7.4).</summary>
+        public string Identity => Summaries.LockIdentity.Of(Lock) + "|" + Shared;
+    }
+
+    /// <summary>One lock of a <c>[GuardedBy]</c>: reads and writes need it, or only writes (<c>WritesOnly</c>, RCU-style readers).</summary>
+    internal sealed class GuardClause
+    {
+        public GuardClause(LockExpr lockExpr, bool writesOnly)
+        {
+            Lock = lockExpr;
+            WritesOnly = writesOnly;
+        }
+
+        public LockExpr Lock { get; }
+        public bool WritesOnly { get; }
     }
 
     /// <summary>A <c>[TryAcquires]</c> annotation: the locks are held where the result equals <see cref="SuccessValue"/>.</summary>
     internal sealed class TryClause
     {
-        public TryClause(ImmutableArray<LockExpr> locks, bool shared, ConditionValue successValue)
+        public TryClause(ImmutableArray<LockExpr> locks, bool shared, ConditionValue successValue, bool blocking)
         {
             Locks = locks;
             Shared = shared;
             SuccessValue = successValue;
+            Blocking = blocking;
         }
+
+        /// <summary>The call may wait for the lock (<c>Blocking</c>, or an <c>[AcquireContext]</c> parameter): it orders locks.</summary>
+        public bool Blocking { get; }
 
         public ImmutableArray<LockExpr> Locks { get; }
         public bool Shared { get; }
@@ -39,7 +63,7 @@ namespace DriverSafety.Analyzers.Contracts
         public static MethodContract Empty { get; } = new MethodContract(
             ImmutableArray<LockClause>.Empty, ImmutableArray<TryClause>.Empty, ImmutableArray<LockClause>.Empty,
             ImmutableArray<LockClause>.Empty, ImmutableArray<LockClause>.Empty, ImmutableArray<LockClause>.Empty,
-            returnsGuard: false, isLockPrimitive: false);
+            returnsGuard: false, isTrusted: false);
 
         public MethodContract(
             ImmutableArray<LockClause> acquires,
@@ -49,7 +73,7 @@ namespace DriverSafety.Analyzers.Contracts
             ImmutableArray<LockClause> excludes,
             ImmutableArray<LockClause> assertsHeld,
             bool returnsGuard,
-            bool isLockPrimitive)
+            bool isTrusted)
         {
             Acquires = acquires;
             TryAcquires = tryAcquires;
@@ -58,7 +82,7 @@ namespace DriverSafety.Analyzers.Contracts
             Excludes = excludes;
             AssertsHeld = assertsHeld;
             ReturnsGuard = returnsGuard;
-            IsLockPrimitive = isLockPrimitive;
+            IsTrusted = isTrusted;
         }
 
         public ImmutableArray<LockClause> Acquires { get; }
@@ -71,24 +95,30 @@ namespace DriverSafety.Analyzers.Contracts
         /// <summary>The method returns a <c>[LockGuard]</c> value that holds its acquired locks until disposed.</summary>
         public bool ReturnsGuard { get; }
 
-        /// <summary>A member of a <c>[LockType]</c> or <c>[LockGuard]</c> type: the primitive's own implementation, trusted.</summary>
-        public bool IsLockPrimitive { get; }
+        /// <summary>
+        /// The body is trusted and not analysed: <c>[NoAnalysis]</c>, or a member of a <c>[LockType]</c> or <c>[LockGuard]</c>
+        /// type (the primitive's own implementation). Its contract is taken at its word and it has no summary.
+        /// </summary>
+        public bool IsTrusted { get; }
 
         public bool HasLockEffects => !Acquires.IsEmpty || !TryAcquires.IsEmpty || !Releases.IsEmpty || !AssertsHeld.IsEmpty;
+
+        /// <summary>Any lock clause at all (a local function with one is checked at its calls rather than inlined, §7.4).</summary>
+        public bool HasLockContract => HasLockEffects || !Requires.IsEmpty || !Excludes.IsEmpty;
     }
 
     /// <summary>The contract of a field or property: its <c>[GuardedBy]</c> locks and, for a property, its <c>[Requires]</c>.</summary>
     internal sealed class MemberContract
     {
-        public static MemberContract Empty { get; } = new MemberContract(ImmutableArray<LockExpr>.Empty, ImmutableArray<LockClause>.Empty);
+        public static MemberContract Empty { get; } = new MemberContract(ImmutableArray<GuardClause>.Empty, ImmutableArray<LockClause>.Empty);
 
-        public MemberContract(ImmutableArray<LockExpr> guardedBy, ImmutableArray<LockClause> requires)
+        public MemberContract(ImmutableArray<GuardClause> guardedBy, ImmutableArray<LockClause> requires)
         {
             GuardedBy = guardedBy;
             Requires = requires;
         }
 
-        public ImmutableArray<LockExpr> GuardedBy { get; }
+        public ImmutableArray<GuardClause> GuardedBy { get; }
         public ImmutableArray<LockClause> Requires { get; }
     }
 

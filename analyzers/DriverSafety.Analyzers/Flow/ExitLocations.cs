@@ -37,6 +37,27 @@ namespace DriverSafety.Analyzers.Flow
             return End(body);
         }
 
+        /// <summary>The <c>throw</c> that leaves the body from <paramref name="source"/> (statement or expression).</summary>
+        public static Location OfThrow(BasicBlock source, SyntaxNode body)
+        {
+            for (var node = source.BranchValue?.Syntax; node is not null; node = node.Parent)
+            {
+                if (node is ThrowStatementSyntax or ThrowExpressionSyntax)
+                {
+                    return node.GetLocation();
+                }
+            }
+
+            // A rethrow (`throw;`) has no value: it is the throw statement after the block's last operation.
+            if (source.Operations.LastOrDefault()?.Syntax is { } last && Statement(last) is { } statement && Next(statement) is ThrowStatementSyntax rethrow)
+            {
+                return rethrow.GetLocation();
+            }
+
+            var any = body.DescendantNodes().OfType<ThrowStatementSyntax>().FirstOrDefault(t => t.Expression is null);
+            return any?.GetLocation() ?? End(body);
+        }
+
         /// <summary>The closing brace of a block body, or the expression of an expression body.</summary>
         public static Location End(SyntaxNode body)
         {

@@ -1,203 +1,185 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using DriverSafety.Analyzers.Contracts;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace DriverSafety.Analyzers.Flow
 {
     internal sealed partial class FlowEngine
     {
-        /// <summary>Call effects: a callee's lock contract, the .NET monitor, guards, summaries.</summary>
+        /// <summary>Calls: resolved once into a <see cref="CallSite"/> and typed effects, raised as one event, applied in order.</summary>
         private readonly partial struct Walk
         {
-            /// <summary>Applies a call's lock contract (or, for a local function, its body; for an unannotated method, its summary).</summary>
-            private FlowState? Call(IOperation site, IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, FlowState? state)
+            private FlowState? Call(IOperation site, IMethodSymbol method, ISymbol callee, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, FlowState? state)
             {
                 if (state is null)
                 {
                     return null;
                 }
 
-                if (method.MethodKind == MethodKind.LocalFunction)
+                if (method.MethodKind == MethodKind.LocalFunction && !_engine._contracts.ForMethod(method).HasLockContract)
                 {
                     return _engine.InlineLocalFunction(_info, method, arguments, state, _reporting);
                 }
 
-                if (_engine.MonitorCall(_info, site, method, arguments, state, Observer) is { } afterMonitor)
+                if (_reporting)
                 {
-                    return afterMonitor;
+                    MarkLambdasRunAtOnce(site, method, arguments, state);
                 }
 
-                if (method.Name == "Dispose" && method.Parameters.IsEmpty && instance is not null && KeyOf(instance) is { } guardKey &&
-                    state.Guards.FirstOrDefault(g => g.Key.Equals(guardKey)) is { } guard)
-                {
-                    foreach (var lockPath in guard.Locks)
-                    {
-                        state = Release(site, lockPath, null, state);
-                    }
-
-                    return state.With(guards: state.Guards.Remove(guard));
-                }
-
-                var contract = _engine._contracts.ForMethod(method);
                 var engine = _engine;
                 var info = _info;
-                var thisPath = method.IsStatic || method.MethodKind == MethodKind.Constructor ? null : instance is null ? AccessPath.This : engine.PathOf(info, instance);
-                AccessPath? ArgumentPath(int ordinal) => engine.PathOf(info, arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal)?.Value);
-
-                var excluded = new List<AccessPath>();
-                foreach (var clause in contract.Requires)
+                var parameterCount = method.Parameters.Length;
+                var paths = new AccessPath?[parameterCount];
+                var keys = new ValueKey?[parameterCount];
+                foreach (var argument in arguments)
                 {
-                    if (clause.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath)
+                    if (argument.Parameter is { } parameter && parameter.Ordinal < parameterCount && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
                     {
-                        Observer?.LockRequired(_engine._body, site, method.AssociatedSymbol ?? method, lockPath, clause.Shared, state.Find(lockPath));
+                        paths[parameter.Ordinal] = engine.PathOf(info, argument.Value);
+                        keys[parameter.Ordinal] = KeyOf(argument.Value);
                     }
                 }
 
-                foreach (var clause in contract.Excludes)
-                {
-                    if (clause.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath && state.Find(lockPath) is { Maybe: false } held)
-                    {
-                        Observer?.ExcludedLockHeld(_engine._body, site, method, lockPath, held);
-                        excluded.Add(lockPath);
-                    }
-                }
-
-                foreach (var clause in contract.Releases)
-                {
-                    if (clause.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath)
-                    {
-                        state = Release(site, lockPath, clause.Shared, state);
-                    }
-                }
-
-                var acquired = ImmutableArray.CreateBuilder<AccessPath>();
-                foreach (var clause in contract.Acquires)
-                {
-                    if (clause.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath)
-                    {
-                        var held = state.Find(lockPath);
-                        if (!excluded.Contains(lockPath))
-                        {
-                            Observer?.LockAcquired(_engine._body, site, lockPath, held);
-                        }
-
-                        if (held is not { Maybe: false })
-                        {
-                            state = state.AddLock(new HeldLock(lockPath, clause.Shared, false, HoldOrigin.Acquired, site, _engine.LockKindOf(lockPath), clause.DisablesIrqs));
-                        }
-                        else
-                        {
-                            // A second acquisition of a held lock is DRV1005; the original hold stays (as in Clang), so its
-                            // exit and release are judged once, in the mode the code now believes it holds (an attempted
-                            // read-to-write upgrade is released as a write).
-                            state = state.AddLock(held.WithShared(clause.Shared));
-                        }
-
-                        if (clause.DisablesIrqs)
-                        {
-                            state = state.With(irqDepth: state.IrqDepth + 1);
-                        }
-
-                        acquired.Add(lockPath);
-                    }
-                }
-
-                if (contract.ReturnsGuard && acquired.Count > 0)
-                {
-                    state = state.With(guards: state.Guards.Add(new GuardBinding(ValueKey.Operation(site), acquired.ToImmutable())));
-                }
-
-                foreach (var clause in contract.TryAcquires)
-                {
-                    var paths = clause.Locks.Select(l => l.Substitute(thisPath, ArgumentPath)).Where(p => p is not null).Select(p => p!).ToImmutableArray();
-                    if (!paths.IsEmpty)
-                    {
-                        state = state.With(pending: state.Pending.Add(new PendingTry(ValueKey.Operation(site), paths, clause.Shared, clause.SuccessValue, site, _engine.LockKindOf(paths[0]))));
-                    }
-                }
-
-                foreach (var clause in contract.AssertsHeld)
-                {
-                    if (clause.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath && state.Find(lockPath) is not { Maybe: false })
-                    {
-                        state = state.AddLock(new HeldLock(lockPath, false, false, HoldOrigin.Asserted, site, _engine.LockKindOf(lockPath), false));
-                    }
-                }
-
-                // A callee's summary matters for a diagnostic only where a lock is held (DRV1005 through it); a summary run
-                // collects every acquisition.
-                if (!contract.HasLockEffects && !contract.IsLockPrimitive && _engine._summaries is { } summaries && Observer is { } observer &&
-                    (_engine._collectingSummary || state.Locks.Any(l => !l.Maybe)))
-                {
-                    foreach (var entry in summaries.Get(method).Acquires)
-                    {
-                        if (entry.Lock.Substitute(thisPath, ArgumentPath) is { } lockPath && !excluded.Contains(lockPath))
-                        {
-                            observer.CalleeAcquires(_engine._body, site, lockPath, state.Find(lockPath), method.Name + " → " + entry.Chain);
-                        }
-                    }
-                }
-
-                return state;
+                var receiver = method.IsStatic || method.MethodKind == MethodKind.Constructor ? null : instance is null ? AccessPath.This : engine.PathOf(info, instance);
+                var callSite = new CallSite(site, method, callee, receiver, paths.ToImmutableArray(), keys.ToImmutableArray(), KeyOf(instance),
+                    ValueKey.Operation(site), site.Parent is IExpressionStatementOperation, ReportLocation(site));
+                return _engine.ApplyCall(callSite, state, Observer);
             }
 
-            /// <summary>A release (a <c>[Releases]</c> call or a guard's disposal): the lock is no longer held, and IRQs come back on if its acquisition disabled them.</summary>
-            private FlowState Release(IOperation site, AccessPath lockPath, bool? sharedRelease, FlowState state)
+            /// <summary>A user-defined operator or conversion: a call of its method with the operands as arguments.</summary>
+            private FlowState? CallOperator(IOperation site, IMethodSymbol method, ImmutableArray<IOperation> operands, FlowState? state)
             {
-                var held = state.Find(lockPath);
-                Observer?.LockReleased(_engine._body, site, lockPath, held, sharedRelease);
-                state = state.RemoveLock(lockPath);
-                return held?.DisabledIrqs == true ? state.With(irqDepth: state.IrqDepth - 1) : state;
+                if (state is null)
+                {
+                    return null;
+                }
+
+                var engine = _engine;
+                var info = _info;
+                var paths = operands.Take(method.Parameters.Length).Select(o => engine.PathOf(info, o)).ToImmutableArray();
+                var keys = operands.Take(method.Parameters.Length).Select(KeyOf).ToImmutableArray();
+                var callSite = new CallSite(site, method, method, null, paths, keys, null, ValueKey.Operation(site), false, ReportLocation(site));
+                return _engine.ApplyCall(callSite, state, Observer);
+            }
+
+            /// <summary>
+            /// A lambda passed where it runs before the call returns (§7.6c: the models table, <c>[InvokedBeforeReturn]</c>,
+            /// a deferred LINQ chain consumed in the same expression) is analysed in the state before the call.
+            /// </summary>
+            private void MarkLambdasRunAtOnce(IOperation site, IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, FlowState state)
+            {
+                foreach (var argument in arguments)
+                {
+                    var value = StripConversions(argument.Value);
+                    if (value is IDelegateCreationOperation creation)
+                    {
+                        value = StripConversions(creation.Target);
+                    }
+
+                    if (value is not IFlowAnonymousFunctionOperation lambda || !_engine._lambdaSeen.TryGetValue(lambda, out var pending) || pending.InlineState is not null)
+                    {
+                        continue;
+                    }
+
+                    var invokedBeforeReturn = _engine._contracts.Known.InvokedBeforeReturn;
+                    var marked = argument.Parameter is { } parameter && parameter.GetAttributes().Any(a => KnownSymbols.Is(a, invokedBeforeReturn));
+                    if (marked || BuiltInModels.Invokes(method) || (IsDeferredLinq(method) && ConsumedAtOnce(site)))
+                    {
+                        pending.InlineState = state;
+                    }
+                }
+            }
+
+            private static bool IsDeferredLinq(IMethodSymbol method) =>
+                BuiltInModels.IsLinq(method.ReducedFrom ?? method) && BuiltInModels.DeferredLinq.Contains(method.Name);
+
+            /// <summary>A deferred chain whose result is consumed by the same expression or statement: an immediate operator, <c>foreach</c>, <c>string.Join</c>, a collection constructor.</summary>
+            private static bool ConsumedAtOnce(IOperation chain)
+            {
+                for (var current = chain; current is not null;)
+                {
+                    var parent = current.Parent;
+                    while (parent is IConversionOperation or IArgumentOperation)
+                    {
+                        parent = parent.Parent;
+                    }
+
+                    switch (parent)
+                    {
+                        case IInvocationOperation next when IsDeferredLinq(next.TargetMethod):
+                            current = next;
+                            continue;
+                        case IInvocationOperation next:
+                            return BuiltInModels.Invokes(next.TargetMethod) || BuiltInModels.Consumes(next.TargetMethod) ||
+                                (next.TargetMethod.Name == "GetEnumerator" && current.Syntax.Parent is ForEachStatementSyntax);
+                        case IObjectCreationOperation collection:
+                            return collection.Type?.ContainingNamespace is { } ns && BuiltInModels.CollectionNamespaces.Contains(ns.ToDisplayString());
+                        case IFlowCaptureOperation:
+                            return current.Syntax.Parent is ForEachStatementSyntax fe && fe.Expression == current.Syntax;
+                        default:
+                            return current.Syntax.Parent is ForEachStatementSyntax forEach && forEach.Expression == current.Syntax;
+                    }
+                }
+
+                return false;
             }
         }
 
-        private int LockKindOf(AccessPath lockPath) => _contracts.Resolver.LockKindOf(lockPath.Type) ?? 0;
-
-        /// <summary>The C# <c>lock</c> statement and <c>Monitor.Enter/Exit</c>: a sleeping lock named by its expression.</summary>
-        private FlowState? MonitorCall(CfgInfo info, IOperation site, IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, FlowState state, IFlowObserver? observer)
+        /// <summary>Resolves a call's effects, raises the call event in the reporting pass, and applies the effects after the call.</summary>
+        private FlowState ApplyCall(CallSite site, FlowState before, IFlowObserver? observer)
         {
-            if (_contracts.Known.Monitor is not { } monitor || !SymbolEqualityComparer.Default.Equals(method.ContainingType, monitor) || arguments.IsEmpty)
+            var effects = _calls.Resolve(site, before);
+            if (effects.IsEmpty)
             {
-                return null;
+                return before;
             }
 
-            var lockPath = PathOf(info, arguments[0].Value);
-            switch (method.Name)
+            var context = new EffectContext(site, before, _contracts);
+            var after = before;
+            foreach (var effect in effects)
             {
-                case "Enter":
-                    if (lockPath is not null)
-                    {
-                        // .NET monitors are re-entrant: entering a held one nests, it does not deadlock.
-                        state = state.Find(lockPath) is { Maybe: false } held
-                            ? state.AddLock(held.WithDepth(held.Depth + 1))
-                            : state.AddLock(new HeldLock(lockPath, false, false, HoldOrigin.Acquired, site, 0, false));
-                        observer?.LockAcquired(_body, site, lockPath, null);
-                    }
-
-                    if (arguments.Length > 1 && KeyOf(arguments[1].Value) is { } taken)
-                    {
-                        state = state.WithKnown(taken, ConditionValue.Bool(true));
-                    }
-
-                    return state;
-                case "TryEnter" when lockPath is not null:
-                    if (arguments.Length > 1 && arguments[arguments.Length - 1].Parameter?.RefKind == RefKind.Ref && KeyOf(arguments[arguments.Length - 1].Value) is { } tryTaken)
-                    {
-                        return state.With(pending: state.Pending.Add(new PendingTry(tryTaken, ImmutableArray.Create(lockPath), false, ConditionValue.Bool(true), site, 0)));
-                    }
-
-                    return state.With(pending: state.Pending.Add(new PendingTry(ValueKey.Operation(site), ImmutableArray.Create(lockPath), false, ConditionValue.Bool(true), site, 0)));
-                case "Exit" when lockPath is not null:
-                    var current = state.Find(lockPath);
-                    observer?.LockReleased(_body, site, lockPath, current, null);
-                    return current is { Depth: > 1 } ? state.AddLock(current.WithDepth(current.Depth - 1)) : state.RemoveLock(lockPath);
-                default:
-                    return null;
+                after = effect.Apply(after, context);
             }
+
+            observer?.OnCall(new CallEvent(_body, site, effects, before, after));
+            return after;
+        }
+
+        /// <summary>
+        /// Where a finding about a call goes (SPEC §5): the invocation; for a site that is not one, its own syntax — a
+        /// <c>lock</c> statement's expression, an implicit <c>Dispose</c>'s <c>using</c> declaration or statement header.
+        /// </summary>
+        private static Location ReportLocation(IOperation site)
+        {
+            if (!site.IsImplicit)
+            {
+                return site.Syntax.GetLocation();
+            }
+
+            for (var node = site.Syntax; node is not null; node = node.Parent)
+            {
+                switch (node)
+                {
+                    case LockStatementSyntax lockStatement:
+                        return lockStatement.Expression.GetLocation();
+                    case UsingStatementSyntax usingStatement:
+                        return Location.Create(usingStatement.SyntaxTree, TextSpan.FromBounds(usingStatement.UsingKeyword.SpanStart, usingStatement.CloseParenToken.Span.End));
+                    case LocalDeclarationStatementSyntax { UsingKeyword.RawKind: (int)SyntaxKind.UsingKeyword } declaration:
+                        return declaration.GetLocation();
+                    case ForEachStatementSyntax forEach:
+                        return Location.Create(forEach.SyntaxTree, TextSpan.FromBounds(forEach.ForEachKeyword.SpanStart, forEach.CloseParenToken.Span.End));
+                    case StatementSyntax:
+                        return site.Syntax.GetLocation();
+                }
+            }
+
+            return site.Syntax.GetLocation();
         }
     }
 }

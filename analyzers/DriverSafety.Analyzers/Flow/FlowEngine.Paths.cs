@@ -1,6 +1,4 @@
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
 using DriverSafety.Analyzers.Contracts;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -10,7 +8,12 @@ namespace DriverSafety.Analyzers.Flow
 {
     internal sealed partial class FlowEngine
     {
-        /// <summary>The access path an operation denotes (<c>this.Resv</c>, <c>gem.Resv</c>, <c>Device.StructMutex</c>), or null.</summary>
+        private readonly HashSet<ILocalSymbol> _resolvingAliases = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+
+        /// <summary>
+        /// The access path an operation denotes (<c>this.Resv</c>, <c>gem.Resv</c>, <c>Device.StructMutex</c>), or null. A
+        /// local assigned once from an access path stands for that path (§7.6b); a reassigned local is its own path.
+        /// </summary>
         private AccessPath? PathOf(CfgInfo info, IOperation? operation)
         {
             operation = StripConversions(operation);
@@ -21,7 +24,7 @@ namespace DriverSafety.Analyzers.Flow
                 case IParameterReferenceOperation parameter:
                     return _parameterAliases.TryGetValue(parameter.Parameter, out var alias) ? alias : AccessPath.ForParameter(parameter.Parameter);
                 case ILocalReferenceOperation local:
-                    return AccessPath.ForLocal(local.Local);
+                    return LocalAlias(info, local.Local) ?? AccessPath.ForLocal(local.Local);
                 case IFieldReferenceOperation field:
                     return field.Field.IsStatic ? AccessPath.ForStatic(field.Field.ContainingType).Append(field.Field) : PathOf(info, field.Instance)?.Append(field.Field);
                 case IPropertyReferenceOperation property when property.Arguments.IsEmpty:
@@ -30,6 +33,24 @@ namespace DriverSafety.Analyzers.Flow
                     return info.Captures.TryGetValue(capture.Id, out var value) && value is not null ? PathOf(info, value) : null;
                 default:
                     return null;
+            }
+        }
+
+        private AccessPath? LocalAlias(CfgInfo info, ILocalSymbol local)
+        {
+            if (!info.AliasCandidates.TryGetValue(local, out var initial) || !_resolvingAliases.Add(local))
+            {
+                return null;
+            }
+
+            try
+            {
+                var path = PathOf(info, initial);
+                return path is { Kind: PathRootKind.Local } ? null : path;
+            }
+            finally
+            {
+                _resolvingAliases.Remove(local);
             }
         }
 
@@ -48,7 +69,7 @@ namespace DriverSafety.Analyzers.Flow
 
         private static IOperation? StripConversions(IOperation? operation)
         {
-            while (operation is IConversionOperation conversion)
+            while (operation is IConversionOperation { OperatorMethod: null } conversion)
             {
                 operation = conversion.Operand;
             }

@@ -1,6 +1,4 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
 using DriverSafety.Analyzers.Contracts;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -45,9 +43,11 @@ namespace DriverSafety.Analyzers.Flow
                 switch (operation)
                 {
                     case IFlowAnonymousFunctionOperation lambda:
-                        if (_reporting && _engine._lambdaSeen.Add(lambda))
+                        if (_reporting && !_engine._lambdaSeen.ContainsKey(lambda))
                         {
-                            _engine._lambdas.Add((_info.Cfg, lambda));
+                            var pending = new PendingLambda(_info.Cfg, lambda, (lambda.Parent as IDelegateCreationOperation)?.Type as INamedTypeSymbol);
+                            _engine._lambdaSeen.Add(lambda, pending);
+                            _engine._lambdas.Add(pending);
                         }
 
                         return state;
@@ -57,48 +57,66 @@ namespace DriverSafety.Analyzers.Flow
                         return state;
 
                     case IInvocationOperation invocation:
-                        state = Visit(invocation.Instance, state, Access.Read);
+                        state = Visit(invocation.Instance, state, MutatesReceiver(invocation) ? Access.ReadWrite : Access.Read);
                         state = VisitArguments(invocation.Arguments, state);
-                        return Call(invocation, invocation.TargetMethod, invocation.Instance, invocation.Arguments, state);
+                        return Call(invocation, invocation.TargetMethod, invocation.TargetMethod, invocation.Instance, invocation.Arguments, state);
 
                     case IObjectCreationOperation creation:
                         state = VisitArguments(creation.Arguments, state);
                         if (creation.Constructor is { } constructor)
                         {
-                            state = Call(creation, constructor, null, creation.Arguments, state);
+                            state = Call(creation, constructor, constructor, null, creation.Arguments, state);
                         }
 
                         return Visit(creation.Initializer, state, Access.Read);
 
+                    case IBinaryOperation { OperatorMethod: { } binaryOperator } binary:
+                        state = Visit(binary.LeftOperand, state, Access.Read);
+                        state = Visit(binary.RightOperand, state, Access.Read);
+                        return CallOperator(binary, binaryOperator, ImmutableArray.Create(binary.LeftOperand, binary.RightOperand), state);
+
+                    case IUnaryOperation { OperatorMethod: { } unaryOperator } unary:
+                        state = Visit(unary.Operand, state, Access.Read);
+                        return CallOperator(unary, unaryOperator, ImmutableArray.Create(unary.Operand), state);
+
+                    case IConversionOperation { OperatorMethod: { } conversionOperator } conversion:
+                        state = Visit(conversion.Operand, state, Access.Read);
+                        return CallOperator(conversion, conversionOperator, ImmutableArray.Create(conversion.Operand), state);
+
                     case ISimpleAssignmentOperation assignment:
-                        state = VisitTargetReceiver(assignment.Target, state);
+                        state = VisitTargetReceiver(assignment.Target, state, Access.Write);
                         state = Visit(assignment.Value, state, Access.Read);
                         state = CheckMember(assignment.Target, Access.Write, state);
+                        if (state is not null)
+                        {
+                            Observer?.OnAssignment(new AssignmentEvent(_engine._body, assignment, assignment.Target, assignment.Value, state));
+                        }
+
                         return Store(assignment.Target, assignment.Value, state);
 
                     case ICompoundAssignmentOperation compound:
-                        state = VisitTargetReceiver(compound.Target, state);
+                        state = VisitTargetReceiver(compound.Target, state, Access.ReadWrite);
                         state = Visit(compound.Value, state, Access.Read);
                         state = CheckMember(compound.Target, Access.ReadWrite, state);
                         return state is null ? null : Forget(compound.Target, state);
 
                     case ICoalesceAssignmentOperation coalesce:
-                        state = VisitTargetReceiver(coalesce.Target, state);
+                        state = VisitTargetReceiver(coalesce.Target, state, Access.ReadWrite);
                         state = Visit(coalesce.Value, state, Access.Read);
                         state = CheckMember(coalesce.Target, Access.ReadWrite, state);
                         return state is null ? null : Forget(coalesce.Target, state);
 
                     case IIncrementOrDecrementOperation increment:
-                        state = VisitTargetReceiver(increment.Target, state);
+                        state = VisitTargetReceiver(increment.Target, state, Access.ReadWrite);
                         state = CheckMember(increment.Target, Access.ReadWrite, state);
                         return state is null ? null : Forget(increment.Target, state);
 
                     case IFlowCaptureOperation capture:
                         state = Visit(capture.Value, state, Access.Read);
-                        return state is null ? null : KeyOf(capture.Value) is { } from ? state.Bind(from, ValueKey.Capture(capture.Id)) : KnownConstant(ValueKey.Capture(capture.Id), capture.Value, state);
+                        return state is null ? null : Store(ValueKey.Capture(capture.Id), capture.Value, state);
 
                     case IFieldReferenceOperation or IPropertyReferenceOperation:
-                        state = VisitTargetReceiver(operation, state);
+                        state = VisitTargetReceiver(operation, state, access);
                         return CheckMember(operation, access, state);
 
                     default:
@@ -113,6 +131,27 @@ namespace DriverSafety.Analyzers.Flow
 
                         return state;
                 }
+            }
+
+            /// <summary>
+            /// A call that mutates its receiver writes it (§7.6d): a non-readonly method of a struct, or a mutator of a
+            /// well-known collection.
+            /// </summary>
+            private static bool MutatesReceiver(IInvocationOperation invocation)
+            {
+                var method = invocation.TargetMethod;
+                if (method.IsStatic || invocation.Instance is null)
+                {
+                    return false;
+                }
+
+                if (invocation.Instance.Type is { IsValueType: true } && !method.IsReadOnly && method.MethodKind == MethodKind.Ordinary &&
+                    !(invocation.Instance.Type is INamedTypeSymbol { IsReadOnly: true }))
+                {
+                    return true;
+                }
+
+                return BuiltInModels.IsCollectionMutator(method);
             }
 
             private FlowState? VisitArguments(ImmutableArray<IArgumentOperation> arguments, FlowState? state)
@@ -135,24 +174,27 @@ namespace DriverSafety.Analyzers.Flow
                 return state;
             }
 
-            /// <summary>Visits what is evaluated before a member is read or written: its receiver and indexer arguments.</summary>
-            private FlowState? VisitTargetReceiver(IOperation target, FlowState? state)
+            /// <summary>
+            /// Visits what is evaluated before a member is read or written: its receiver and indexer arguments. Writing a
+            /// field of a struct-typed member writes that member.
+            /// </summary>
+            private FlowState? VisitTargetReceiver(IOperation target, FlowState? state, Access access)
             {
                 switch (target)
                 {
                     case IFieldReferenceOperation field:
-                        return Visit(field.Instance, state, Access.Read);
+                        return Visit(field.Instance, state, access != Access.Read && field.Instance?.Type is { IsValueType: true } ? Access.ReadWrite : Access.Read);
                     case IPropertyReferenceOperation property:
-                        state = Visit(property.Instance, state, Access.Read);
+                        state = Visit(property.Instance, state, access != Access.Read && property.Instance?.Type is { IsValueType: true } ? Access.ReadWrite : Access.Read);
                         return VisitArguments(property.Arguments, state);
                     case IMemberReferenceOperation:
                         return state;
                     default:
-                        return Visit(target, state, Access.Read) is { } visited ? visited : null;
+                        return Visit(target, state, Access.Read);
                 }
             }
 
-            /// <summary>Checks the lock rules of a member read or write: <c>[GuardedBy]</c>, and the property accessors' contracts.</summary>
+            /// <summary>Raises a member access (the <c>[GuardedBy]</c> rules) after running a property's accessors as calls.</summary>
             private FlowState? CheckMember(IOperation target, Access access, FlowState? state)
             {
                 if (state is null)
@@ -173,12 +215,12 @@ namespace DriverSafety.Analyzers.Flow
                         instance = property.Instance;
                         if (access != Access.Write && property.Property.GetMethod is { } getter)
                         {
-                            state = Call(property, getter, instance, property.Arguments, state);
+                            state = Call(property, getter, property.Property, instance, property.Arguments, state);
                         }
 
                         if (access != Access.Read && property.Property.SetMethod is { } setter && state is not null)
                         {
-                            state = Call(property, setter, instance, property.Arguments, state);
+                            state = Call(property, setter, property.Property, instance, property.Arguments, state);
                         }
 
                         if (state is null)
@@ -191,40 +233,39 @@ namespace DriverSafety.Analyzers.Flow
                         return state;
                 }
 
-                var contract = _engine._contracts.ForMember(member);
-                if (contract.GuardedBy.IsEmpty || Observer is not { } observer)
+                if (Observer is { } observer)
                 {
-                    return state;
-                }
-
-                var thisPath = member.IsStatic ? null : _engine.PathOf(_info, instance);
-                if (_engine._body.IsConstructor && IsOwnInitialization(member, thisPath))
-                {
-                    return state;
-                }
-
-                foreach (var lockExpr in contract.GuardedBy)
-                {
-                    var lockPath = lockExpr.Substitute(thisPath, _ => null);
-                    if (lockPath is not null)
-                    {
-                        observer.GuardedAccess(_engine._body, target, member, lockPath, access != Access.Read, state.Find(lockPath));
-                    }
+                    var thisPath = member.IsStatic ? null : _engine.PathOf(_info, instance);
+                    observer.OnMemberAccess(new MemberAccessEvent(_engine._body, target, member, thisPath, access != Access.Read, IsOwnInitialization(member, instance, thisPath), state));
                 }
 
                 return state;
             }
 
-            /// <summary>A constructor initialises its own object before anyone else can see it (no lock needed, as in Clang).</summary>
-            private bool IsOwnInitialization(ISymbol member, AccessPath? thisPath)
+            /// <summary>
+            /// A constructor initialises its own object before anyone else can see it, and an object initializer its fresh
+            /// object (no lock needed, as in Clang; §7.6d).
+            /// </summary>
+            private bool IsOwnInitialization(ISymbol member, IOperation? instance, AccessPath? thisPath)
             {
+                var body = _engine._body.Symbol;
                 if (member.IsStatic)
                 {
-                    return _engine._body.Symbol?.MethodKind == MethodKind.StaticConstructor &&
-                        SymbolEqualityComparer.Default.Equals(member.ContainingType, _engine._body.Symbol.ContainingType);
+                    return body?.MethodKind == MethodKind.StaticConstructor && SymbolEqualityComparer.Default.Equals(member.ContainingType, body.ContainingType);
                 }
 
-                return thisPath is { Kind: PathRootKind.This };
+                if (_engine._body.IsConstructor && thisPath is { Kind: PathRootKind.This, Members.IsEmpty: true })
+                {
+                    return true;
+                }
+
+                var receiver = StripConversions(instance);
+                if (receiver is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
+                {
+                    return true;
+                }
+
+                return receiver is IFlowCaptureReferenceOperation capture && _info.Captures.TryGetValue(capture.Id, out var value) && value is IObjectCreationOperation or IAnonymousObjectCreationOperation;
             }
 
             private FlowState? Store(IOperation target, IOperation value, FlowState? state)
@@ -234,27 +275,45 @@ namespace DriverSafety.Analyzers.Flow
                     return null;
                 }
 
-                var key = KeyOf(target);
-                if (key is null)
-                {
-                    return state;
-                }
-
-                return KeyOf(value) is { } from ? state.Bind(from, key.Value) : KnownConstant(key.Value, value, state.Forget(key.Value));
+                return KeyOf(target) is { } key ? Store(key, value, state) : state;
             }
 
-            private static FlowState Forget(IOperation target, FlowState state) => KeyOf(target) is { } key ? state.Forget(key) : state;
-
-            private static FlowState KnownConstant(ValueKey key, IOperation value, FlowState state)
+            /// <summary>Stores a value at <paramref name="key"/>: the facts of the value move to it (negated through <c>!</c>), or its constant becomes known.</summary>
+            private static FlowState Store(ValueKey key, IOperation value, FlowState state)
             {
+                var negate = false;
+                var source = StripConversions(value);
+                while (source is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not)
+                {
+                    negate = !negate;
+                    source = StripConversions(not.Operand);
+                }
+
+                if (KeyOf(source) is { } from)
+                {
+                    return from.Equals(key) && negate ? Negate(key, state) : state.Bind(from, key, negate);
+                }
+
+                state = state.Forget(key);
                 var constant = value.ConstantValue;
                 if (constant.HasValue && ConditionValue.FromConstant(constant.Value) is { } known)
                 {
-                    return state.WithKnown(key, known);
+                    return state.WithValues(state.Values.With(key, known));
                 }
 
                 return state;
             }
+
+            /// <summary><c>b = !b</c>: every fact on the value flips.</summary>
+            private static FlowState Negate(ValueKey key, FlowState state)
+            {
+                var scratch = ValueKey.Scratch;
+                state = state.Bind(key, scratch, negate: true);
+                state = state.Bind(scratch, key, negate: false);
+                return state.Forget(scratch);
+            }
+
+            private static FlowState Forget(IOperation target, FlowState state) => KeyOf(target) is { } key ? state.Forget(key) : state;
         }
     }
 }

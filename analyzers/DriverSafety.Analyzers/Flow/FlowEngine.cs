@@ -1,5 +1,5 @@
-using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using DriverSafety.Analyzers.Contracts;
@@ -12,19 +12,20 @@ namespace DriverSafety.Analyzers.Flow
 {
     /// <summary>
     /// The one dataflow engine. Each executable body is walked over Roslyn's <see cref="ControlFlowGraph"/>: the
-    /// state at a block entry is the join of its predecessors' exit states, loops iterate to a fixpoint, and a
-    /// final reporting pass over the fixed states raises the events that rule families observe.
+    /// state at a block entry is the join of its forward predecessors' exit states, a loop head compares its back
+    /// edges with that (each family's domain decides what a back edge brings), loops iterate to a fixpoint, and a final
+    /// reporting pass over the fixed states raises the events that rule families observe.
     /// <para>
     /// Bound: a block's transfer runs at most <see cref="MaxVisitsPerBlock"/> times per run of its region, and a
-    /// body's whole analysis (finally regions and inlined local functions included) at most
+    /// body's whole analysis (finally regions and inlined local functions and lambdas included) at most
     /// <see cref="MaxStepsPerBody"/> block transfers; the work per body therefore grows linearly with its size.
-    /// A body that exhausts the budget is reported as <see cref="Truncated"/> and yields no diagnostics rather than
-    /// wrong ones.
+    /// A body that exhausts either budget is reported as <see cref="Truncated"/> and yields no diagnostics rather than
+    /// wrong ones: no state that is not a fixpoint is ever reported on.
     /// </para>
     /// </summary>
     internal sealed partial class FlowEngine
     {
-        /// <summary>How often one block is re-analysed in one region run before the run stops iterating it.</summary>
+        /// <summary>How often one block is re-analysed in one region run; a block that needs more truncates the body.</summary>
         public const int MaxVisitsPerBlock = 12;
 
         /// <summary>Hard cap on block transfers for one body, all regions and inlined local functions included.</summary>
@@ -37,54 +38,54 @@ namespace DriverSafety.Analyzers.Flow
         private readonly ISummaryProvider? _summaries;
         private readonly IFlowObserver _observer;
         private readonly CancellationToken _cancellation;
+        private readonly CallResolver _calls;
         private readonly Dictionary<ControlFlowGraph, CfgInfo> _cfgInfo = new Dictionary<ControlFlowGraph, CfgInfo>();
         private readonly Dictionary<(ControlFlowRegion Region, FlowState State, bool Reporting), FlowState?> _finallyRuns = new Dictionary<(ControlFlowRegion, FlowState, bool), FlowState?>();
         private readonly Dictionary<(IMethodSymbol Function, FlowState State, bool Reporting, string Aliases), FlowState?> _inlineRuns = new Dictionary<(IMethodSymbol, FlowState, bool, string), FlowState?>();
         private readonly Dictionary<IParameterSymbol, AccessPath> _parameterAliases = new Dictionary<IParameterSymbol, AccessPath>(SymbolEqualityComparer.Default);
         private readonly List<IMethodSymbol> _inlineStack = new List<IMethodSymbol>();
         private readonly HashSet<IMethodSymbol> _inlined = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        private readonly List<(ControlFlowGraph Cfg, IFlowAnonymousFunctionOperation Lambda)> _lambdas = new List<(ControlFlowGraph, IFlowAnonymousFunctionOperation)>();
-        private readonly HashSet<IFlowAnonymousFunctionOperation> _lambdaSeen = new HashSet<IFlowAnonymousFunctionOperation>();
+        private readonly List<PendingLambda> _lambdas = new List<PendingLambda>();
+        private readonly Dictionary<IFlowAnonymousFunctionOperation, PendingLambda> _lambdaSeen = new Dictionary<IFlowAnonymousFunctionOperation, PendingLambda>();
         private readonly List<(ControlFlowGraph Parent, IMethodSymbol Function)> _localFunctions = new List<(ControlFlowGraph, IMethodSymbol)>();
-        private readonly Dictionary<IOperation, (HeldLock Held, Location? Merge)> _someMerges = new Dictionary<IOperation, (HeldLock, Location?)>();
 
         private BodyContext _body = null!;
-        private bool _collectingSummary;
 
-        public FlowEngine(ContractProvider contracts, ISummaryProvider? summaries, IFlowObserver observer, CancellationToken cancellation)
+        public FlowEngine(ContractProvider contracts, ISummaryProvider? summaries, IFlowObserver observer, CancellationToken cancellation, bool collectingSummary = false)
         {
             _contracts = contracts;
             _summaries = summaries;
             _observer = observer;
             _cancellation = cancellation;
+            _calls = new CallResolver(new EffectResolution(contracts, summaries, collectingSummary));
         }
 
         /// <summary>Block transfers executed so far (the engine's unit of work).</summary>
         public int Steps { get; private set; }
 
-        /// <summary>The step budget ran out: the results are incomplete and nothing was reported.</summary>
+        /// <summary>A budget ran out: the results are incomplete and nothing was reported.</summary>
         public bool Truncated { get; private set; }
 
         /// <summary>
-        /// Analyses a body and, as their own bodies, every lambda in it and every local function it never calls;
-        /// <see cref="Steps"/> then says how many block transfers it took.
+        /// Analyses a body and, as their own bodies, every lambda in it (in the caller's state where it runs at once, under
+        /// its delegate type's contract, or else with no lock held) and every local function it does not inline.
         /// </summary>
         public void AnalyzeBody(ControlFlowGraph cfg, BodyContext body)
         {
             RunTopLevel(cfg, body, body.EntryState(_contracts));
             CollectLocalFunctions(cfg);
 
-            // Lambdas run when they are invoked, not where they are created: each is its own body, entered with no lock.
             for (var i = 0; i < _lambdas.Count && !Truncated; i++)
             {
-                var (parent, lambda) = _lambdas[i];
-                var lambdaCfg = parent.GetAnonymousFunctionControlFlowGraph(lambda);
-                var context = new BodyContext(lambda.Symbol, _contracts.ForMethod(lambda.Symbol), lambda.Syntax);
-                RunTopLevel(lambdaCfg, context, FlowState.Empty);
+                var pending = _lambdas[i];
+                var lambdaCfg = pending.Parent.GetAnonymousFunctionControlFlowGraph(pending.Lambda);
+                var context = BodyContext.ForLambda(pending.Lambda, pending.DelegateType, _contracts, pending.InlineState);
+                RunTopLevel(lambdaCfg, context, context.EntryState(_contracts));
                 CollectLocalFunctions(lambdaCfg);
             }
 
-            // A local function that is never called is analysed as its own body, from its own contract.
+            // A local function is inlined at its calls unless it has a lock contract of its own (§7.4); one never inlined
+            // is analysed as its own body, from its own contract.
             for (var i = 0; i < _localFunctions.Count && !Truncated; i++)
             {
                 var (parent, function) = _localFunctions[i];
@@ -101,32 +102,29 @@ namespace DriverSafety.Analyzers.Flow
         }
 
         /// <summary>
-        /// Runs one body for its summary: the fixpoint, then the pass that raises events to the summary's collector
-        /// (never exit checks or merge findings); returns the join of its exit states.
+        /// Runs one body for its summary: the fixpoint, then the pass that raises events to the summary's collector;
+        /// returns the join of its exit states.
         /// </summary>
         public FlowState? RunForSummary(ControlFlowGraph cfg, BodyContext body)
         {
             _body = body;
-            _collectingSummary = true;
-            return RunCfg(cfg, body.EntryState(_contracts), reporting: true, topLevel: false);
+            var exit = RunCfg(cfg, body.EntryState(_contracts), reporting: true, topLevel: true);
+            if (!Truncated)
+            {
+                _observer.OnBodyDone(body);
+            }
+
+            return exit;
         }
 
         private void RunTopLevel(ControlFlowGraph cfg, BodyContext body, FlowState entry)
         {
             _body = body;
-            _someMerges.Clear();
             RunCfg(cfg, entry, reporting: true, topLevel: true);
-            if (Truncated)
+            if (!Truncated)
             {
-                return;
+                _observer.OnBodyDone(body);
             }
-
-            foreach (var pair in _someMerges.OrderBy(p => p.Key.Syntax.SpanStart))
-            {
-                _observer.LockHeldOnSomePaths(body, pair.Value.Held, pair.Value.Merge);
-            }
-
-            _observer.BodyDone(body);
         }
 
         private void CollectLocalFunctions(ControlFlowGraph cfg)
@@ -162,14 +160,16 @@ namespace DriverSafety.Analyzers.Flow
         private FlowState? RunRange(CfgInfo info, int first, int last, FlowState entry, bool reporting, bool topLevel)
         {
             var run = new RegionRun(info, first, last, topLevel);
-            run.Propagate(first, entry, this);
+            run.Propagate(first, RegionRun.EntryKey, false, null, entry, this);
             while (run.Worklist.Count > 0)
             {
                 var ordinal = run.Worklist.Min;
                 run.Worklist.Remove(ordinal);
                 if (++run.Visits[ordinal - first] > MaxVisitsPerBlock)
                 {
-                    continue;
+                    // No fixpoint within the bound: nothing this body reports could be trusted.
+                    Truncated = true;
+                    return null;
                 }
 
                 if (!Step())
@@ -182,18 +182,28 @@ namespace DriverSafety.Analyzers.Flow
 
             if (reporting && !Truncated)
             {
+                run.Exit = null;
                 for (var ordinal = first; ordinal <= last; ordinal++)
                 {
-                    var state = run.In[ordinal - first];
-                    if (state is not null)
+                    if (run.In[ordinal - first] is null)
                     {
-                        if (!Step())
-                        {
-                            return null;
-                        }
-
-                        ProcessBlock(run, info.Cfg.Blocks[ordinal], state, reportingPass: true);
+                        continue;
                     }
+
+                    if (!Step())
+                    {
+                        return null;
+                    }
+
+                    var mismatches = new List<object>();
+                    var state = JoinIncoming(run, ordinal, mismatches)!;
+                    if (mismatches.Count > 0 && topLevel)
+                    {
+                        var loop = mismatches.OfType<Domains.LockMismatch>().Any(m => m.Kind == Domains.MergeKind.LoopBackEdge);
+                        _observer.OnMerge(new MergeEvent(_body, loop ? Domains.MergeKind.LoopBackEdge : Domains.MergeKind.Branch, MergeLocation(info.Cfg.Blocks[ordinal]), mismatches));
+                    }
+
+                    ProcessBlock(run, info.Cfg.Blocks[ordinal], state, reportingPass: true);
                 }
             }
 
@@ -243,22 +253,28 @@ namespace DriverSafety.Analyzers.Flow
                     var whenFalse = Refine(run.Info, branchValue, current, false);
                     var conditional = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenTrue : whenFalse;
                     var fallThrough = block.ConditionKind == ControlFlowConditionKind.WhenTrue ? whenFalse : whenTrue;
-                    Flow(run, block, block.ConditionalSuccessor!, conditional?.DropOperationFacts(), reportingPass);
-                    Flow(run, block, block.FallThroughSuccessor!, fallThrough?.DropOperationFacts(), reportingPass);
+                    Flow(run, block, block.ConditionalSuccessor!, true, conditional?.DropOperationFacts(), reportingPass);
+                    Flow(run, block, block.FallThroughSuccessor!, false, fallThrough?.DropOperationFacts(), reportingPass);
                     return;
                 }
             }
 
             if (block.FallThroughSuccessor is { } successor)
             {
-                Flow(run, block, successor, current!.DropOperationFacts(), reportingPass);
+                Flow(run, block, successor, false, current!.DropOperationFacts(), reportingPass);
             }
         }
 
-        private void Flow(RegionRun run, BasicBlock source, ControlFlowBranch branch, FlowState? state, bool reportingPass)
+        private void Flow(RegionRun run, BasicBlock source, ControlFlowBranch branch, bool conditional, FlowState? state, bool reportingPass)
         {
             if (state is null)
             {
+                return;
+            }
+
+            if (branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
+            {
+                Throw(run, source, state, reportingPass);
                 return;
             }
 
@@ -274,10 +290,10 @@ namespace DriverSafety.Analyzers.Flow
             var destination = branch.Destination;
             if (destination is null)
             {
-                // The end of a finally region (its continuation is the branch that entered it); throw and rethrow end the path.
+                // The end of a finally region: its continuation is the branch that entered it.
                 if (branch.Semantics == ControlFlowBranchSemantics.StructuredExceptionHandling)
                 {
-                    run.Exit = run.Exit is null ? state : Join(run.Exit, state, null);
+                    run.Exit = run.Exit is null ? state : FlowState.Join(run.Exit, state, ExitMerge(run.Exit, state));
                 }
 
                 return;
@@ -285,12 +301,11 @@ namespace DriverSafety.Analyzers.Flow
 
             if (destination.Kind == BasicBlockKind.Exit)
             {
-                // Paths meeting at the body's own exit are DRV1003's and DRV1011's to judge, never DRV1009's; the exits of
-                // an inlined local function do merge inside the caller's body.
-                run.Exit = run.Exit is null ? state : run.TopLevel ? FlowState.Join(run.Exit, state, null) : Join(run.Exit, state, null);
+                // Paths meeting at the body's own exit are judged exit by exit (DRV1003, DRV1011), never as a merge.
+                run.Exit = run.Exit is null ? state : FlowState.Join(run.Exit, state, ExitMerge(run.Exit, state));
                 if (reportingPass && run.TopLevel)
                 {
-                    _observer.BodyExit(_body, ExitLocations.Of(source, branch, _body.BodySyntax), state);
+                    _observer.OnExit(new ExitEvent(_body, ExitLocations.Of(source, branch, _body.BodySyntax), ExitKind.Return, state));
                 }
 
                 return;
@@ -298,7 +313,55 @@ namespace DriverSafety.Analyzers.Flow
 
             if (!reportingPass)
             {
-                run.Propagate(destination.Ordinal, state, this);
+                var backEdge = destination.Ordinal <= source.Ordinal;
+                run.Propagate(destination.Ordinal, RegionRun.EdgeKey(source.Ordinal, conditional), backEdge, EdgeLocation(source), state, this);
+            }
+        }
+
+        private static Domains.MergeContext ExitMerge(FlowState left, FlowState right) =>
+            new Domains.MergeContext(Domains.MergeKind.Branch, null, left, right, null, null, null);
+
+        /// <summary>
+        /// An explicit <c>throw</c>: caught by an enclosing catch of this body (whose handler already starts from the
+        /// try's entry state), or, after the finally blocks it passes through, a failure exit of the body (§7.6a).
+        /// </summary>
+        private void Throw(RegionRun run, BasicBlock source, FlowState state, bool reportingPass)
+        {
+            for (var region = source.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+            {
+                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { } parent)
+                {
+                    if (parent.Kind is ControlFlowRegionKind.TryAndCatch)
+                    {
+                        return;
+                    }
+
+                    if (parent.Kind == ControlFlowRegionKind.TryAndFinally && parent.NestedRegions.Length > 1)
+                    {
+                        if (parent.NestedRegions[1].FirstBlockOrdinal < run.First || parent.NestedRegions[1].LastBlockOrdinal > run.Last)
+                        {
+                            return;
+                        }
+
+                        var afterFinally = RunFinally(run.Info, parent.NestedRegions[1], state, reportingPass);
+                        if (afterFinally is null)
+                        {
+                            return;
+                        }
+
+                        state = afterFinally;
+                    }
+                }
+
+                if (region.Kind == ControlFlowRegionKind.Filter || region.Kind == ControlFlowRegionKind.Finally)
+                {
+                    return;
+                }
+            }
+
+            if (reportingPass && run.TopLevel && run.First == 0)
+            {
+                _observer.OnExit(new ExitEvent(_body, ExitLocations.OfThrow(source, _body.BodySyntax), ExitKind.Throw, state));
             }
         }
 
@@ -315,20 +378,22 @@ namespace DriverSafety.Analyzers.Flow
             return result;
         }
 
-        /// <summary>Joins two states at a merge inside the body, remembering locks held on some incoming paths only (DRV1009).</summary>
-        private FlowState Join(FlowState a, FlowState b, BasicBlock? mergeBlock) =>
-            FlowState.Join(a, b, held =>
-            {
-                if (held.Origin == HoldOrigin.Acquired && held.Site is not null && !_someMerges.ContainsKey(held.Site))
-                {
-                    _someMerges[held.Site] = (held, mergeBlock is null ? null : MergeLocation(mergeBlock));
-                }
-            });
-
-        private static Location? MergeLocation(BasicBlock block)
+        /// <summary>A lambda met in a body, to analyse as its own body once the enclosing body is done.</summary>
+        private sealed class PendingLambda
         {
-            var operation = block.Operations.FirstOrDefault() ?? block.BranchValue;
-            return operation?.Syntax.GetLocation();
+            public PendingLambda(ControlFlowGraph parent, IFlowAnonymousFunctionOperation lambda, INamedTypeSymbol? delegateType)
+            {
+                Parent = parent;
+                Lambda = lambda;
+                DelegateType = delegateType;
+            }
+
+            public ControlFlowGraph Parent { get; }
+            public IFlowAnonymousFunctionOperation Lambda { get; }
+            public INamedTypeSymbol? DelegateType { get; }
+
+            /// <summary>The caller's state before the call that invokes it at once (§7.6c); null when it runs later.</summary>
+            public FlowState? InlineState { get; set; }
         }
     }
 }

@@ -1,82 +1,221 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using DriverSafety.Analyzers.Contracts;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Flow
 {
+    /// <summary>A call, resolved: where it is, what it calls, and its effects; with the state before and after.</summary>
+    internal sealed class CallEvent
+    {
+        public CallEvent(BodyContext body, CallSite site, ImmutableArray<Effect> effects, FlowState before, FlowState after)
+        {
+            Body = body;
+            Site = site;
+            Effects = effects;
+            Before = before;
+            After = after;
+        }
+
+        public BodyContext Body { get; }
+        public CallSite Site { get; }
+        public ImmutableArray<Effect> Effects { get; }
+        public FlowState Before { get; }
+        public FlowState After { get; }
+    }
+
+    /// <summary>A read or write of a field or property (the accessors' calls are call events of their own).</summary>
+    internal sealed class MemberAccessEvent
+    {
+        public MemberAccessEvent(BodyContext body, IOperation site, ISymbol member, AccessPath? instance, bool write, bool ownInitialization, FlowState state)
+        {
+            Body = body;
+            Site = site;
+            Member = member;
+            Instance = instance;
+            Write = write;
+            OwnInitialization = ownInitialization;
+            State = state;
+        }
+
+        public BodyContext Body { get; }
+        public IOperation Site { get; }
+        public ISymbol Member { get; }
+
+        /// <summary>The access path of the member's receiver (null for a static member or an unnamable receiver).</summary>
+        public AccessPath? Instance { get; }
+        public bool Write { get; }
+
+        /// <summary>The object is being initialised and not shared yet (its constructor, or an object initializer of a fresh object).</summary>
+        public bool OwnInitialization { get; }
+        public FlowState State { get; }
+    }
+
+    /// <summary>A value stored into a field, property, local or parameter.</summary>
+    internal sealed class AssignmentEvent
+    {
+        public AssignmentEvent(BodyContext body, IOperation site, IOperation target, IOperation value, FlowState state)
+        {
+            Body = body;
+            Site = site;
+            Target = target;
+            Value = value;
+            State = state;
+        }
+
+        public BodyContext Body { get; }
+        public IOperation Site { get; }
+        public IOperation Target { get; }
+        public IOperation Value { get; }
+        public FlowState State { get; }
+    }
+
+    /// <summary>States meeting at a block or loop head, with every domain's mismatch records.</summary>
+    internal sealed class MergeEvent
+    {
+        public MergeEvent(BodyContext body, Domains.MergeKind kind, Location? mergePoint, IReadOnlyList<object> mismatches)
+        {
+            Body = body;
+            Kind = kind;
+            MergePoint = mergePoint;
+            Mismatches = mismatches;
+        }
+
+        public BodyContext Body { get; }
+        public Domains.MergeKind Kind { get; }
+        public Location? MergePoint { get; }
+        public IReadOnlyList<object> Mismatches { get; }
+    }
+
+    /// <summary>How control leaves a body.</summary>
+    internal enum ExitKind
+    {
+        /// <summary>A <c>return</c>, or falling off the end.</summary>
+        Return,
+
+        /// <summary>An explicit <c>throw</c> not caught in the body: a failure exit (§7.6a).</summary>
+        Throw,
+    }
+
+    /// <summary>Control leaves the body at <see cref="Location"/> with <see cref="State"/>.</summary>
+    internal sealed class ExitEvent
+    {
+        public ExitEvent(BodyContext body, Location location, ExitKind kind, FlowState state)
+        {
+            Body = body;
+            Location = location;
+            Kind = kind;
+            State = state;
+        }
+
+        public BodyContext Body { get; }
+        public Location Location { get; }
+        public ExitKind Kind { get; }
+        public FlowState State { get; }
+    }
+
     /// <summary>
-    /// The events the engine raises while it walks a body in its reporting pass. Rule families observe them and
-    /// decide what is a diagnostic; they never walk bodies themselves (Clang's ThreadSafetyHandler, in C#).
+    /// The events the engine raises while it walks a body in its reporting pass. Each carries the state; rule families
+    /// observe them and decide what is a diagnostic (and which of two findings wins); they never walk bodies themselves
+    /// (Clang's ThreadSafetyHandler, in C#).
     /// </summary>
     internal interface IFlowObserver
     {
-        /// <summary>A call acquires <paramref name="lockPath"/>; <paramref name="alreadyHeld"/> is its hold before the call, if any.</summary>
-        void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld);
+        void OnCall(CallEvent e);
 
-        /// <summary>A call to a method of this compilation acquires <paramref name="lockPath"/> inside its body (found by its summary).</summary>
-        void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain);
+        void OnMemberAccess(MemberAccessEvent e);
 
-        /// <summary>
-        /// A call releases <paramref name="lockPath"/>; <paramref name="held"/> is its hold before the call, if any, and
-        /// <paramref name="sharedRelease"/> the mode the release declares (null where it declares none: a guard, a monitor).
-        /// </summary>
-        void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held, bool? sharedRelease);
+        void OnAssignment(AssignmentEvent e);
 
-        /// <summary>A call to <paramref name="callee"/> requires <paramref name="lockPath"/>.</summary>
-        void LockRequired(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, bool sharedSuffices, HeldLock? held);
+        void OnMerge(MergeEvent e);
 
-        /// <summary>A call to <paramref name="callee"/> excludes <paramref name="lockPath"/>, which is held.</summary>
-        void ExcludedLockHeld(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, HeldLock held);
-
-        /// <summary>A <c>[GuardedBy]</c> member is read or written.</summary>
-        void GuardedAccess(BodyContext body, IOperation site, ISymbol member, AccessPath lockPath, bool write, HeldLock? held);
-
-        /// <summary>At a merge point inside the body <paramref name="held"/> is held on some incoming paths only.</summary>
-        void LockHeldOnSomePaths(BodyContext body, HeldLock held, Location? mergePoint);
-
-        /// <summary>Control leaves the body at <paramref name="exit"/> with <paramref name="state"/>.</summary>
-        void BodyExit(BodyContext body, Location exit, FlowState state);
+        void OnExit(ExitEvent e);
 
         /// <summary>The body's analysis is complete (flush per-body aggregates).</summary>
-        void BodyDone(BodyContext body);
+        void OnBodyDone(BodyContext body);
     }
 
     /// <summary>An observer that ignores every event; rule families override what they need.</summary>
     internal abstract class FlowObserver : IFlowObserver
     {
-        public virtual void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld)
+        public virtual void OnCall(CallEvent e)
         {
         }
 
-        public virtual void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain)
+        public virtual void OnMemberAccess(MemberAccessEvent e)
         {
         }
 
-        public virtual void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held, bool? sharedRelease)
+        public virtual void OnAssignment(AssignmentEvent e)
         {
         }
 
-        public virtual void LockRequired(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, bool sharedSuffices, HeldLock? held)
+        public virtual void OnMerge(MergeEvent e)
         {
         }
 
-        public virtual void ExcludedLockHeld(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, HeldLock held)
+        public virtual void OnExit(ExitEvent e)
         {
         }
 
-        public virtual void GuardedAccess(BodyContext body, IOperation site, ISymbol member, AccessPath lockPath, bool write, HeldLock? held)
+        public virtual void OnBodyDone(BodyContext body)
         {
         }
+    }
 
-        public virtual void LockHeldOnSomePaths(BodyContext body, HeldLock held, Location? mergePoint)
+    /// <summary>Fans every event out to the rule families, in registration order.</summary>
+    internal sealed class CompositeObserver : IFlowObserver
+    {
+        private readonly ImmutableArray<IFlowObserver> _observers;
+
+        public CompositeObserver(ImmutableArray<IFlowObserver> observers) => _observers = observers;
+
+        public void OnCall(CallEvent e)
         {
+            foreach (var observer in _observers)
+            {
+                observer.OnCall(e);
+            }
         }
 
-        public virtual void BodyExit(BodyContext body, Location exit, FlowState state)
+        public void OnMemberAccess(MemberAccessEvent e)
         {
+            foreach (var observer in _observers)
+            {
+                observer.OnMemberAccess(e);
+            }
         }
 
-        public virtual void BodyDone(BodyContext body)
+        public void OnAssignment(AssignmentEvent e)
         {
+            foreach (var observer in _observers)
+            {
+                observer.OnAssignment(e);
+            }
+        }
+
+        public void OnMerge(MergeEvent e)
+        {
+            foreach (var observer in _observers)
+            {
+                observer.OnMerge(e);
+            }
+        }
+
+        public void OnExit(ExitEvent e)
+        {
+            foreach (var observer in _observers)
+            {
+                observer.OnExit(e);
+            }
+        }
+
+        public void OnBodyDone(BodyContext body)
+        {
+            foreach (var observer in _observers)
+            {
+                observer.OnBodyDone(body);
+            }
         }
     }
 }

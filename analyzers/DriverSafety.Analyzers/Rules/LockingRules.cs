@@ -4,129 +4,410 @@ using System.Collections.Immutable;
 using System.Linq;
 using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
+using DriverSafety.Analyzers.Flow.Domains;
+using DriverSafety.Analyzers.Summaries;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverSafety.Analyzers.Rules
 {
     /// <summary>
     /// The lock-discipline family (Clang's -Wthread-safety): DRV1001, DRV1002, DRV1003, DRV1004, DRV1005, DRV1006,
-    /// DRV1009, DRV1011. It turns the engine's events into diagnostics; it never walks a body itself.
+    /// DRV1009, DRV1011. It turns the engine's events into diagnostics and decides which of two findings wins (§7.22);
+    /// it never walks a body itself.
     /// </summary>
     internal sealed class LockingRules : FlowObserver
     {
         private readonly Action<Diagnostic> _report;
-        private readonly Dictionary<IOperation, (HeldLock Held, List<Location> Exits)> _leaks = new Dictionary<IOperation, (HeldLock, List<Location>)>();
+        private readonly ContractProvider _contracts;
+        private readonly Dictionary<IOperation, Leak> _leaks = new Dictionary<IOperation, Leak>();
+        private readonly Dictionary<(IOperation Site, AccessPath Lock), HeldLock> _partialAtExit = new Dictionary<(IOperation, AccessPath), HeldLock>();
+        private readonly Dictionary<(IOperation Site, AccessPath Lock), (HeldLock Held, Location? Extra)> _touchedPartial = new Dictionary<(IOperation, AccessPath), (HeldLock, Location?)>();
+        private readonly HashSet<(IOperation Site, AccessPath Lock)> _reported1009 = new HashSet<(IOperation, AccessPath)>();
+        private readonly Dictionary<AccessPath, (IMethodSymbol Helper, string Expression)> _handedToHelpers = new Dictionary<AccessPath, (IMethodSymbol, string)>();
 
-        public LockingRules(Action<Diagnostic> report) => _report = report;
-
-        public override void GuardedAccess(BodyContext body, IOperation site, ISymbol member, AccessPath lockPath, bool write, HeldLock? held)
+        public LockingRules(ContractProvider contracts, Action<Diagnostic> report)
         {
-            if (held is { Maybe: false } && (!write || !held.Shared))
+            _contracts = contracts;
+            _report = report;
+        }
+
+        public override void OnCall(CallEvent e)
+        {
+            var excluded = new HashSet<AccessPath>();
+            var reported = new HashSet<AccessPath>();
+            var released = new HashSet<AccessPath>(e.Effects.OfType<ReleaseLock>().Select(r => r.Lock));
+            foreach (var effect in e.Effects)
+            {
+                switch (effect)
+                {
+                    case ExcludeLock exclude when e.Before.Find(exclude.Lock) is { IsHeld: true } held:
+                        excluded.Add(exclude.Lock);
+                        if (reported.Add(exclude.Lock))
+                        {
+                            Report(Descriptors.ExcludedLockHeld, e.Site.Location, Also(held), e.Site.Callee.Name, exclude.Lock);
+                        }
+
+                        break;
+                    case RequireLock require:
+                        CheckRequirement(e, require, released, reported);
+                        break;
+                    case AcquireLock acquire:
+                        CheckAcquire(e, acquire.Lock, acquire.Reentrant, excluded, reported);
+                        break;
+                    case TryAcquireLock tryAcquire when tryAcquire.Blocking:
+                        foreach (var lockPath in tryAcquire.Locks)
+                        {
+                            CheckAcquire(e, lockPath, tryAcquire.Reentrant, excluded, reported);
+                        }
+
+                        break;
+                    case ReleaseLock release:
+                        CheckRelease(e, release, reported);
+                        break;
+                    case SummaryEffect summary:
+                        CheckCallee(e, summary.Summary, excluded, reported);
+                        break;
+                }
+            }
+
+            if (e.Site.ResultDropped && e.Effects.OfType<TryAcquireLock>().Any(t => t.ResultKey.IsOperation))
+            {
+                // §7.6: a dropped try-lock result is one DRV1003 at the try-lock; the lock then counts as held.
+                var locks = e.Effects.OfType<TryAcquireLock>().SelectMany(t => t.Locks).Where(l => e.Before.Find(l) is not { IsHeld: true });
+                foreach (var lockPath in locks)
+                {
+                    Report(Descriptors.LockNotReleased, e.Site.Location, Array.Empty<Location>(), lockPath, e.Body.Name,
+                        "its result is ignored: the lock is held only where it succeeded", string.Empty);
+                }
+            }
+
+            RememberHandOffs(e);
+        }
+
+        public override void OnMemberAccess(MemberAccessEvent e)
+        {
+            if (e.OwnInitialization)
             {
                 return;
             }
 
-            var detail = write ? held is { Maybe: false, Shared: true } ? " exclusively (it is held shared)" : " exclusively" : string.Empty;
-            Report(Descriptors.GuardedMemberWithoutLock, site.Syntax.GetLocation(), Also(held), RequiresFix(body, lockPath), write ? "Write" : "Read", member.Name, lockPath, detail);
-        }
-
-        public override void LockRequired(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, bool sharedSuffices, HeldLock? held)
-        {
-            if (held is { Maybe: false } && (sharedSuffices || !held.Shared))
+            foreach (var clause in _contracts.ForMember(e.Member).GuardedBy)
             {
-                return;
-            }
-
-            var detail = held is { Maybe: false, Shared: true } ? " exclusively (it is held shared)" : sharedSuffices ? string.Empty : " exclusively";
-            Report(Descriptors.RequiredLockNotHeld, site.Syntax.GetLocation(), Also(held), RequiresFix(body, lockPath), callee.Name, lockPath, detail);
-        }
-
-        public override void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld)
-        {
-            if (alreadyHeld is { Maybe: false })
-            {
-                Report(Descriptors.LockAcquiredTwice, site.Syntax.GetLocation(), Also(alreadyHeld), lockPath, Where(alreadyHeld));
-            }
-        }
-
-        public override void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain)
-        {
-            if (alreadyHeld is { Maybe: false })
-            {
-                Report(Descriptors.LockAcquiredTwice, site.Syntax.GetLocation(), Also(alreadyHeld), lockPath, Where(alreadyHeld) + " through '" + chain + "'");
-            }
-        }
-
-        public override void LockReleased(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? held, bool? sharedRelease)
-        {
-            if (held is null)
-            {
-                Report(Descriptors.ReleaseOfLockNotHeld, site.Syntax.GetLocation(), Array.Empty<Location>(), lockPath, " on this path");
-            }
-            else if (!held.Maybe && sharedRelease is { } shared && shared != held.Shared)
-            {
-                // up_write after down_read, or up_read after down_write (Clang: "releasing mutex using shared access, expected exclusive").
-                Report(Descriptors.ReleaseOfLockNotHeld, site.Syntax.GetLocation(), Also(held), lockPath,
-                    shared ? " shared (it is held exclusively)" : " exclusively (it is held shared)");
-            }
-        }
-
-        public override void ExcludedLockHeld(BodyContext body, IOperation site, ISymbol callee, AccessPath lockPath, HeldLock held) =>
-            Report(Descriptors.ExcludedLockHeld, site.Syntax.GetLocation(), Also(held), callee.Name, lockPath);
-
-        public override void LockHeldOnSomePaths(BodyContext body, HeldLock held, Location? mergePoint)
-        {
-            if (held.Site is not null)
-            {
-                Report(Descriptors.LockHeldOnSomePaths, held.Site.Syntax.GetLocation(), mergePoint is null ? Array.Empty<Location>() : new[] { mergePoint }, held.Lock,
-                    mergePoint is null ? "a merge point" : "line " + LineOf(mergePoint));
-            }
-        }
-
-        public override void BodyExit(BodyContext body, Location exit, FlowState state)
-        {
-            foreach (var held in state.Locks)
-            {
-                if (held.Origin == HoldOrigin.Acquired && !held.Maybe && held.Site is not null && !body.Acquires.Contains(held.Lock) && !body.TryAcquires.Contains(held.Lock))
+                if (clause.WritesOnly && !e.Write)
                 {
-                    if (!_leaks.TryGetValue(held.Site, out var leak))
+                    continue;
+                }
+
+                var lockPath = clause.Lock.Substitute(e.Instance, _ => null);
+                if (lockPath is null)
+                {
+                    continue;
+                }
+
+                var held = e.State.Find(lockPath);
+                if (held is { IsHeld: true } && (!e.Write || !held.Shared))
+                {
+                    continue;
+                }
+
+                Touch(held, e.Site.Syntax.GetLocation());
+                var detail = e.Write ? held is { IsHeld: true, Shared: true } ? " exclusively (it is held shared)" : " exclusively" : string.Empty;
+                Report(Descriptors.GuardedMemberWithoutLock, e.Site.Syntax.GetLocation(), Also(held), RequiresFix(e.Body, lockPath),
+                    e.Write ? "Write" : "Read", e.Member.Name, lockPath, detail + LaterNote(e.Body));
+            }
+        }
+
+        public override void OnMerge(MergeEvent e)
+        {
+            foreach (var mismatch in e.Mismatches.OfType<LockMismatch>())
+            {
+                var site = mismatch.Held.Origin == HoldOrigin.Acquired ? mismatch.Held.Site : mismatch.ReleaseSite;
+                if (site is not null && _reported1009.Add((site, mismatch.Held.Lock)))
+                {
+                    var where = mismatch.MergePoint is null ? "the loop head" : "line " + LineOf(mismatch.MergePoint);
+                    var path = mismatch.LackingPath is null ? string.Empty : $" (the loop edge from line {LineOf(mismatch.LackingPath)} {(mismatch.HeldOnBackEdge ? "brings it held" : "does not bring it")})";
+                    var additional = new[] { mismatch.LackingPath ?? mismatch.MergePoint }.Where(l => l is not null).Select(l => l!);
+                    Report(Descriptors.LockHeldOnSomePaths, site.Syntax.GetLocation(), additional, mismatch.Held.Lock, where + path);
+                }
+            }
+        }
+
+        public override void OnExit(ExitEvent e)
+        {
+            var body = e.Body;
+            foreach (var held in e.State.Locks.Held)
+            {
+                if (held.Origin != HoldOrigin.Acquired || held.Site is null || held.ResultDropped)
+                {
+                    continue;
+                }
+
+                if (!held.IsHeld)
+                {
+                    _partialAtExit[(held.Site, held.Lock)] = held;
+                    AddLeak(held, e.Location, partial: true);
+                    continue;
+                }
+
+                var declared = body.Acquires.Contains(held.Lock) || body.TryAcquires.Contains(held.Lock);
+                if (e.Kind == ExitKind.Throw || !declared)
+                {
+                    AddLeak(held, e.Location, partial: false);
+                }
+            }
+
+            foreach (var held in e.State.Locks.Held.Where(h => h.Origin == HoldOrigin.Entry && h.IsHeld && body.Releases.Contains(h.Lock)))
+            {
+                if (e.Kind == ExitKind.Return)
+                {
+                    Report(Descriptors.MethodBreaksLockContract, e.Location, Array.Empty<Location>(), body.Name, "releases", held.Lock, "it is still held");
+                }
+            }
+
+            foreach (var required in body.Requires)
+            {
+                if (e.State.Find(required) is not { IsHeld: true } && !body.Releases.Contains(required))
+                {
+                    Report(Descriptors.MethodBreaksLockContract, e.Location, Array.Empty<Location>(), body.Name, "requires", required, "it is not held again");
+                }
+            }
+
+            if (e.Kind == ExitKind.Return)
+            {
+                foreach (var declared in body.Acquires)
+                {
+                    if (e.State.Find(declared) is not { IsHeld: true })
                     {
-                        leak = (held, new List<Location>());
-                        _leaks.Add(held.Site, leak);
+                        Report(Descriptors.MethodBreaksLockContract, e.Location, Array.Empty<Location>(), body.Name, "acquires", declared, "it is not held");
                     }
-
-                    if (!leak.Exits.Contains(exit))
-                    {
-                        leak.Exits.Add(exit);
-                    }
-                }
-
-                if (held.Origin == HoldOrigin.Entry && body.Releases.Contains(held.Lock))
-                {
-                    Report(Descriptors.MethodBreaksLockContract, exit, Array.Empty<Location>(), body.Name, "releases", held.Lock, "it is still held");
-                }
-            }
-
-            foreach (var declared in body.Acquires)
-            {
-                if (state.Find(declared) is null)
-                {
-                    Report(Descriptors.MethodBreaksLockContract, exit, Array.Empty<Location>(), body.Name, "acquires", declared, "it is not held");
                 }
             }
         }
 
-        public override void BodyDone(BodyContext body)
+        public override void OnBodyDone(BodyContext body)
         {
+            foreach (var pair in _touchedPartial.OrderBy(p => p.Key.Site.Syntax.SpanStart))
+            {
+                var (held, extra) = pair.Value;
+                if (!_reported1009.Add(pair.Key))
+                {
+                    continue;
+                }
+
+                var partial = held.Partial!;
+                var where = partial.Merge is null ? "a merge point" : "line " + LineOf(partial.Merge);
+                var path = partial.LackingPath is null ? string.Empty : $" (not on the path through line {LineOf(partial.LackingPath)})";
+                var additional = new[] { partial.LackingPath ?? partial.Merge }.Where(l => l is not null).Select(l => l!);
+                Report(Descriptors.LockHeldOnSomePaths, pair.Key.Site.Syntax.GetLocation(), additional, held.Lock, where + path);
+            }
+
             foreach (var pair in _leaks.OrderBy(p => p.Key.Syntax.SpanStart))
             {
-                var exits = pair.Value.Exits.OrderBy(l => l.SourceSpan.Start).ToArray();
+                var leak = pair.Value;
+                if (leak.OnlyPartial && _touchedPartial.ContainsKey((pair.Key, leak.Held.Lock)))
+                {
+                    continue;
+                }
+
+                var exits = leak.Exits.OrderBy(l => l.SourceSpan.Start).ToArray();
                 var where = (exits.Length == 1 ? "line " : "lines ") + string.Join(", ", exits.Select(LineOf));
-                Report(Descriptors.LockNotReleased, pair.Key.Syntax.GetLocation(), exits, pair.Value.Held.Lock, body.Name, where);
+                var hint = _handedToHelpers.TryGetValue(leak.Held.Lock, out var helper)
+                    ? $"; if '{helper.Helper.Name}' releases it, add [Releases(\"{helper.Expression}\")] to '{helper.Helper.Name}'"
+                    : string.Empty;
+                Report(Descriptors.LockNotReleased, pair.Key.Syntax.GetLocation(), exits, leak.Held.Lock, body.Name, where, hint);
             }
 
             _leaks.Clear();
+            _partialAtExit.Clear();
+            _touchedPartial.Clear();
+            _reported1009.Clear();
+            _handedToHelpers.Clear();
         }
+
+        private void CheckRequirement(CallEvent e, RequireLock require, HashSet<AccessPath> released, HashSet<AccessPath> reported)
+        {
+            var held = e.Before.Find(require.Lock);
+            if (held is { IsHeld: true } && (require.Shared || !held.Shared))
+            {
+                return;
+            }
+
+            Touch(held, e.Site.Location);
+            if (released.Contains(require.Lock) && held is not { IsHeld: true })
+            {
+                // The release at this call is the finding (DRV1004), never also DRV1002.
+                return;
+            }
+
+            if (!reported.Add(require.Lock))
+            {
+                return;
+            }
+
+            var detail = held is { IsHeld: true, Shared: true } ? " exclusively (it is held shared)" : require.Shared ? string.Empty : " exclusively";
+            Report(Descriptors.RequiredLockNotHeld, e.Site.Location, Also(held), RequiresFix(e.Body, require.Lock), e.Site.Callee.Name, require.Lock, detail + LaterNote(e.Body));
+        }
+
+        private void CheckAcquire(CallEvent e, AccessPath lockPath, bool reentrant, HashSet<AccessPath> excluded, HashSet<AccessPath> reported)
+        {
+            var held = e.Before.Find(lockPath);
+            if (held is { IsHeld: false })
+            {
+                Touch(held, e.Site.Location);
+                return;
+            }
+
+            if (held is null || reentrant || held.Reentrant || excluded.Contains(lockPath) || !reported.Add(lockPath))
+            {
+                return;
+            }
+
+            Report(Descriptors.LockAcquiredTwice, e.Site.Location, Also(held), lockPath, Where(held));
+        }
+
+        private void CheckRelease(CallEvent e, ReleaseLock release, HashSet<AccessPath> reported)
+        {
+            var held = e.Before.Find(release.Lock);
+            if (held is { IsHeld: true })
+            {
+                if (release.Shared is { } shared && shared != held.Shared && reported.Add(release.Lock))
+                {
+                    // up_write after down_read, or up_read after down_write (Clang: "releasing mutex using shared access, expected exclusive").
+                    Report(Descriptors.ReleaseOfLockNotHeld, e.Site.Location, Also(held), release.Lock,
+                        shared ? " shared (it is held exclusively)" : " exclusively (it is held shared)");
+                }
+
+                return;
+            }
+
+            Touch(held, e.Site.Location);
+            if (!reported.Add(release.Lock))
+            {
+                return;
+            }
+
+            var earlier = held is null ? e.Before.Locks.LastRelease(release.Lock) : null;
+            var detail = held is not null ? " on every path (it is held on some paths only)"
+                : earlier is not null ? " on this path (it was released at line " + LineOf(earlier.Syntax.GetLocation()) + ")"
+                : " on this path";
+            var additional = earlier is not null ? new[] { earlier.Syntax.GetLocation() } : held?.Site is { } site ? new[] { site.Syntax.GetLocation() } : Array.Empty<Location>();
+            Report(Descriptors.ReleaseOfLockNotHeld, e.Site.Location, additional, release.Lock, detail);
+        }
+
+        private void CheckCallee(CallEvent e, MethodSummary summary, HashSet<AccessPath> excluded, HashSet<AccessPath> reported)
+        {
+            foreach (var acquisition in summary.Events.OfType<AcquisitionEvent>())
+            {
+                if (!acquisition.Blocking || acquisition.Reentrant || acquisition.ReportedInCallee || acquisition.ReleasedRequiredFirst || acquisition.Lock is null)
+                {
+                    continue;
+                }
+
+                if (e.Site.Substitute(acquisition.Lock) is not { } lockPath || e.Before.Find(lockPath) is not { IsHeld: true, Reentrant: false } held ||
+                    excluded.Contains(lockPath) || !reported.Add(lockPath))
+                {
+                    continue;
+                }
+
+                Report(Descriptors.LockAcquiredTwice, e.Site.Location, Also(held), lockPath, Where(held) + " through '" + e.Site.Method.Name + " → " + acquisition.Chain + "'");
+            }
+        }
+
+        /// <summary>A partial hold is touched (released, required, excluded, guarded-accessed): its paths differing is the finding (DRV1009), not a leak.</summary>
+        private void Touch(HeldLock? held, Location at)
+        {
+            if (held is { IsHeld: false, Site: { } site } && !_touchedPartial.ContainsKey((site, held.Lock)))
+            {
+                _touchedPartial[(site, held.Lock)] = (held, at);
+            }
+        }
+
+        private void AddLeak(HeldLock held, Location exit, bool partial)
+        {
+            if (!_leaks.TryGetValue(held.Site!, out var leak))
+            {
+                leak = new Leak(held, partial);
+                _leaks.Add(held.Site!, leak);
+            }
+
+            leak.OnlyPartial &= partial;
+            if (!leak.Exits.Contains(exit))
+            {
+                leak.Exits.Add(exit);
+            }
+        }
+
+        /// <summary>
+        /// A held lock passed to a method of this compilation without a lock contract that releases some lock: if the
+        /// lock then leaks, the message suggests annotating that helper.
+        /// </summary>
+        private void RememberHandOffs(CallEvent e)
+        {
+            if (e.Site.Method.DeclaringSyntaxReferences.IsEmpty || _contracts.ForMethod(e.Site.Method).HasLockContract || !e.Before.Locks.AnyHeld)
+            {
+                return;
+            }
+
+            foreach (var held in e.Before.Locks.Held.Where(h => h.IsHeld && h.Origin == HoldOrigin.Acquired))
+            {
+                if (_handedToHelpers.ContainsKey(held.Lock) || HelperExpression(e.Site, held.Lock) is not { } expression || !ReleasesSomething(e.Site.Method))
+                {
+                    continue;
+                }
+
+                _handedToHelpers[held.Lock] = (e.Site.Method, expression);
+            }
+        }
+
+        private static string? HelperExpression(CallSite site, AccessPath lockPath)
+        {
+            for (var ordinal = 0; ordinal < site.Method.Parameters.Length; ordinal++)
+            {
+                if (site.Argument(ordinal) is { } argument && IsPrefix(argument, lockPath))
+                {
+                    var rest = lockPath.Members.Skip(argument.Members.Length).Select(m => m.Name);
+                    return string.Join(".", new[] { site.Method.Parameters[ordinal].Name }.Concat(rest));
+                }
+            }
+
+            if (site.Receiver is { } receiver && IsPrefix(receiver, lockPath) && lockPath.Members.Length > receiver.Members.Length)
+            {
+                return string.Join(".", lockPath.Members.Skip(receiver.Members.Length).Select(m => m.Name));
+            }
+
+            return null;
+        }
+
+        private static bool IsPrefix(AccessPath prefix, AccessPath path) =>
+            prefix.Kind == path.Kind && SymbolEqualityComparer.Default.Equals(prefix.Root, path.Root) && prefix.Members.Length <= path.Members.Length &&
+            prefix.Members.Select((m, i) => SymbolEqualityComparer.Default.Equals(m, path.Members[i])).All(x => x);
+
+        private bool ReleasesSomething(IMethodSymbol method)
+        {
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                var syntax = reference.GetSyntax();
+                var model = _contracts.Models.For(syntax.SyntaxTree);
+                if (model.GetOperation(syntax) is not { } operation)
+                {
+                    continue;
+                }
+
+                foreach (var invocation in operation.DescendantsAndSelf().OfType<IInvocationOperation>())
+                {
+                    if (!_contracts.ForMethod(invocation.TargetMethod).Releases.IsEmpty ||
+                        (invocation.TargetMethod.Name == "Exit" && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, _contracts.Known.Monitor)))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static string LaterNote(BodyContext body) => body.RunsLater ? " (in a lambda, which runs later with no lock held)" : string.Empty;
 
         private static IEnumerable<Location> Also(HeldLock? held) =>
             held?.Site is { } site ? new[] { site.Syntax.GetLocation() } : Array.Empty<Location>();
@@ -172,5 +453,18 @@ namespace DriverSafety.Analyzers.Rules
 
         private void Report(DiagnosticDescriptor descriptor, Location location, IEnumerable<Location> additional, ImmutableDictionary<string, string?>? properties, params object[] args) =>
             _report(Diagnostic.Create(descriptor, location, additional, properties, args.Select(a => a.ToString()).ToArray()));
+
+        private sealed class Leak
+        {
+            public Leak(HeldLock held, bool partial)
+            {
+                Held = held;
+                OnlyPartial = partial;
+            }
+
+            public HeldLock Held { get; }
+            public bool OnlyPartial { get; set; }
+            public List<Location> Exits { get; } = new List<Location>();
+        }
     }
 }

@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -12,30 +12,25 @@ using Microsoft.CodeAnalysis.Operations;
 namespace DriverSafety.Analyzers.Summaries
 {
     /// <summary>
-    /// Interprocedural facts per method of the compilation, inferred from bodies and memoised. A request computes
-    /// the summaries of every not-yet-summarised method reachable from the requested one, callees first, and
-    /// iterates them to their least fixpoint (so recursion is handled and the result does not depend on which
-    /// body asked first). Across assemblies only annotations count.
+    /// Interprocedural facts per method of the compilation, inferred from bodies and memoised. A request computes the
+    /// summaries of every not-yet-summarised method reachable from the requested one, one strongly connected group at
+    /// a time, callees first, iterating recursive groups to their least fixpoint (members in source order, so the
+    /// result does not depend on which body asked first or on which thread). No lock is held while a group is solved:
+    /// two threads that reach the same group compute the same facts, and the first to finish publishes them.
+    /// Across assemblies only annotations count.
     /// </summary>
     internal sealed class SummaryStore
     {
         /// <summary>Passes over one recursive group of methods before its fixpoint is taken as reached (recursion rarely needs more than two).</summary>
         public const int MaxPasses = 8;
 
-        private readonly Compilation _compilation;
         private readonly ContractProvider _contracts;
-        private readonly object _gate = new object();
-        private readonly Dictionary<IMethodSymbol, MethodSummary> _done = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
+        private readonly ConcurrentDictionary<IMethodSymbol, MethodSummary> _done = new ConcurrentDictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
         private readonly ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>> _graphs = new ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>>();
-        private Dictionary<IMethodSymbol, MethodSummary>? _provisional;
 
-        public SummaryStore(Compilation compilation, ContractProvider contracts)
-        {
-            _compilation = compilation;
-            _contracts = contracts;
-        }
+        public SummaryStore(ContractProvider contracts) => _contracts = contracts;
 
-        public ISummaryProvider For(CancellationToken cancellation) => new Requester(this, cancellation);
+        public ISummaryProvider For(CancellationToken cancellation) => new Requester(this, null, cancellation);
 
         /// <summary>
         /// The control-flow graph of a body, built once whether its own analysis or a caller's summary needs it first
@@ -44,7 +39,7 @@ namespace DriverSafety.Analyzers.Summaries
         public ControlFlowGraph? GraphOf(SyntaxNode body, System.Func<ControlFlowGraph?> create) =>
             _graphs.GetValue(body, _ => new StrongBox<ControlFlowGraph?>(create())).Value;
 
-        private MethodSummary Get(IMethodSymbol method, CancellationToken cancellation)
+        private MethodSummary Get(IMethodSymbol method, Dictionary<IMethodSymbol, MethodSummary>? batch, CancellationToken cancellation)
         {
             method = Canonical(method);
             if (method.DeclaringSyntaxReferences.IsEmpty)
@@ -52,148 +47,60 @@ namespace DriverSafety.Analyzers.Summaries
                 return MethodSummary.Empty;
             }
 
-            lock (_gate)
+            if (_done.TryGetValue(method, out var done))
             {
-                if (_done.TryGetValue(method, out var done))
-                {
-                    return done;
-                }
-
-                if (_provisional is not null)
-                {
-                    // Asked from inside a batch: the batch holds every method reachable from its root.
-                    return _provisional.TryGetValue(method, out var provisional) ? provisional : MethodSummary.Empty;
-                }
-
-                ComputeBatch(method, cancellation);
-                return _done.TryGetValue(method, out var computed) ? computed : MethodSummary.Empty;
+                return done;
             }
+
+            if (batch is not null)
+            {
+                // Asked from inside a group's solution: callees first means every callee outside the group is done.
+                return batch.TryGetValue(method, out var provisional) ? provisional : MethodSummary.Empty;
+            }
+
+            Solve(method, cancellation);
+            return _done.TryGetValue(method, out var computed) ? computed : MethodSummary.Empty;
         }
 
-        private void ComputeBatch(IMethodSymbol root, CancellationToken cancellation)
+        private void Solve(IMethodSymbol root, CancellationToken cancellation)
         {
-            _provisional = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
-            try
+            var components = StronglyConnected.From<IMethodSymbol>(root, m => Callees(m, cancellation), m => _done.ContainsKey(m), SymbolEqualityComparer.Default);
+            foreach (var (unordered, recursive) in components)
             {
-                // Callees first: a method outside any recursion is summarised once, from final callee summaries; the
-                // members of a recursive group start empty and iterate to their least fixpoint.
-                foreach (var (members, recursive) in StronglyConnectedCalleesFirst(root, cancellation))
+                var members = unordered.OrderBy(SourceOrder.Key, System.StringComparer.Ordinal).ToList();
+                var batch = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
+                foreach (var method in members)
                 {
+                    batch[method] = MethodSummary.Empty;
+                }
+
+                for (var pass = 0; pass < (recursive ? MaxPasses : 1); pass++)
+                {
+                    var changed = false;
                     foreach (var method in members)
                     {
-                        _provisional[method] = MethodSummary.Empty;
-                    }
-
-                    for (var pass = 0; pass < (recursive ? MaxPasses : 1); pass++)
-                    {
-                        var changed = false;
-                        foreach (var method in members)
+                        var summary = Summarize(method, batch, cancellation);
+                        if (!summary.SameFacts(batch[method]))
                         {
-                            var summary = Summarize(method, cancellation);
-                            if (!summary.SameFacts(_provisional[method]))
-                            {
-                                _provisional[method] = summary;
-                                changed = true;
-                            }
-                        }
-
-                        if (!changed)
-                        {
-                            break;
+                            batch[method] = summary;
+                            changed = true;
                         }
                     }
 
-                    foreach (var method in members)
+                    if (!changed)
                     {
-                        _done[method] = _provisional[method];
-                        _provisional.Remove(method);
+                        break;
                     }
                 }
-            }
-            finally
-            {
-                _provisional = null;
+
+                foreach (var method in members)
+                {
+                    _done.TryAdd(method, batch[method]);
+                }
             }
         }
 
-        /// <summary>
-        /// The strongly connected components of the not-yet-summarised call graph reachable from <paramref name="root"/>,
-        /// callees before callers (Tarjan's algorithm, iterative so deep call chains cannot overflow the stack).
-        /// </summary>
-        private List<(List<IMethodSymbol> Members, bool Recursive)> StronglyConnectedCalleesFirst(IMethodSymbol root, CancellationToken cancellation)
-        {
-            var result = new List<(List<IMethodSymbol>, bool)>();
-            var index = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
-            var low = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
-            var onStack = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            var selfCalls = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-            var stack = new Stack<IMethodSymbol>();
-            var frames = new Stack<(IMethodSymbol Method, IEnumerator<IMethodSymbol> Callees)>();
-
-            void Enter(IMethodSymbol method)
-            {
-                index[method] = low[method] = index.Count;
-                stack.Push(method);
-                onStack.Add(method);
-                frames.Push((method, Callees(method, cancellation).GetEnumerator()));
-            }
-
-            Enter(root);
-            while (frames.Count > 0)
-            {
-                var (method, callees) = frames.Peek();
-                if (callees.MoveNext())
-                {
-                    var callee = callees.Current;
-                    if (_done.ContainsKey(callee))
-                    {
-                        continue;
-                    }
-
-                    if (!index.ContainsKey(callee))
-                    {
-                        Enter(callee);
-                    }
-                    else if (onStack.Contains(callee))
-                    {
-                        low[method] = System.Math.Min(low[method], index[callee]);
-                        if (SymbolEqualityComparer.Default.Equals(callee, method))
-                        {
-                            selfCalls.Add(method);
-                        }
-                    }
-
-                    continue;
-                }
-
-                frames.Pop();
-                if (frames.Count > 0)
-                {
-                    var caller = frames.Peek().Method;
-                    low[caller] = System.Math.Min(low[caller], low[method]);
-                }
-
-                if (low[method] == index[method])
-                {
-                    var members = new List<IMethodSymbol>();
-                    IMethodSymbol member;
-                    do
-                    {
-                        member = stack.Pop();
-                        onStack.Remove(member);
-                        members.Add(member);
-                    }
-                    while (!SymbolEqualityComparer.Default.Equals(member, method));
-
-                    members.Reverse();
-                    result.Add((members, members.Count > 1 || selfCalls.Contains(method)));
-                }
-            }
-
-            return result;
-        }
-
-        /// <summary>The methods of this compilation whose summaries the engine asks for when it walks <paramref name="method"/>'s body.</summary>
+        /// <summary>The methods of this compilation whose summaries the engine may ask for when it walks <paramref name="method"/>'s body.</summary>
         private IEnumerable<IMethodSymbol> Callees(IMethodSymbol method, CancellationToken cancellation)
         {
             var body = BodyOf(method, cancellation);
@@ -216,6 +123,9 @@ namespace DriverSafety.Analyzers.Summaries
                 {
                     IInvocationOperation invocation => invocation.TargetMethod,
                     IObjectCreationOperation creation => creation.Constructor,
+                    IBinaryOperation binary => binary.OperatorMethod,
+                    IUnaryOperation unary => unary.OperatorMethod,
+                    IConversionOperation conversion => conversion.OperatorMethod,
                     _ => null,
                 };
                 if (target is not null && target.MethodKind != MethodKind.LocalFunction && IsSummarised(target))
@@ -244,10 +154,10 @@ namespace DriverSafety.Analyzers.Summaries
         private bool IsSummarised(IMethodSymbol method)
         {
             var contract = _contracts.ForMethod(method);
-            return !contract.HasLockEffects && !contract.IsLockPrimitive && !Canonical(method).DeclaringSyntaxReferences.IsEmpty;
+            return !contract.HasLockEffects && !contract.IsTrusted && !Canonical(method).DeclaringSyntaxReferences.IsEmpty;
         }
 
-        private MethodSummary Summarize(IMethodSymbol method, CancellationToken cancellation)
+        private MethodSummary Summarize(IMethodSymbol method, Dictionary<IMethodSymbol, MethodSummary> batch, CancellationToken cancellation)
         {
             var body = BodyOf(method, cancellation);
             if (body is null)
@@ -255,8 +165,6 @@ namespace DriverSafety.Analyzers.Summaries
                 return MethodSummary.Empty;
             }
 
-            var collector = new AcquisitionCollector(method);
-            var engine = new FlowEngine(_contracts, For(cancellation), collector, cancellation);
             var model = body.Value.Model;
             var cfg = GraphOf(body.Value.Operation.Syntax, () => ControlFlowGraph.Create(body.Value.Operation.Syntax, model, cancellation));
             if (cfg is null)
@@ -264,8 +172,13 @@ namespace DriverSafety.Analyzers.Summaries
                 return MethodSummary.Empty;
             }
 
-            engine.RunForSummary(cfg, new BodyContext(method, _contracts.ForMethod(method), body.Value.Operation.Syntax));
-            return engine.Truncated ? MethodSummary.Empty : new MethodSummary(collector.Result());
+            var context = new BodyContext(method, _contracts.ForMethod(method), body.Value.Operation.Syntax);
+            var collector = new SummaryCollector(method, context, _contracts);
+            var engine = new FlowEngine(_contracts, new Requester(this, batch, cancellation), collector, cancellation, collectingSummary: true);
+            engine.RunForSummary(cfg, context);
+
+            // A body that exhausts the step budget has an unknown summary: no events (§7.21).
+            return engine.Truncated ? MethodSummary.Empty : collector.Result();
         }
 
         private (IOperation Operation, SemanticModel Model)? BodyOf(IMethodSymbol method, CancellationToken cancellation)
@@ -293,66 +206,29 @@ namespace DriverSafety.Analyzers.Summaries
         private sealed class Requester : ISummaryProvider
         {
             private readonly SummaryStore _store;
+            private readonly Dictionary<IMethodSymbol, MethodSummary>? _batch;
             private readonly CancellationToken _cancellation;
 
-            public Requester(SummaryStore store, CancellationToken cancellation)
+            public Requester(SummaryStore store, Dictionary<IMethodSymbol, MethodSummary>? batch, CancellationToken cancellation)
             {
                 _store = store;
+                _batch = batch;
                 _cancellation = cancellation;
             }
 
-            public MethodSummary Get(IMethodSymbol method) => _store.Get(method, _cancellation);
+            public MethodSummary Get(IMethodSymbol method) => _store.Get(method, _batch, _cancellation);
         }
+    }
 
-        /// <summary>Collects the locks a body acquires, translated into the frame of the summarised method.</summary>
-        private sealed class AcquisitionCollector : FlowObserver
+    /// <summary>A deterministic order of symbols: by file, then position.</summary>
+    internal static class SourceOrder
+    {
+        public static string Key(ISymbol symbol)
         {
-            private readonly IMethodSymbol _method;
-            private readonly Dictionary<string, AcquiredLock> _found = new Dictionary<string, AcquiredLock>();
-
-            public AcquisitionCollector(IMethodSymbol method) => _method = method;
-
-            // An acquisition of a lock the method already holds by its own contract is that method's own DRV1005,
-            // reported in its body; it is not repeated at every caller.
-            public override void LockAcquired(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld)
-            {
-                if (alreadyHeld?.Origin != HoldOrigin.Entry)
-                {
-                    Add(lockPath, site is IInvocationOperation invocation ? invocation.TargetMethod.ContainingType.Name + "." + invocation.TargetMethod.Name : "lock");
-                }
-            }
-
-            public override void CalleeAcquires(BodyContext body, IOperation site, AccessPath lockPath, HeldLock? alreadyHeld, string chain)
-            {
-                if (alreadyHeld?.Origin != HoldOrigin.Entry)
-                {
-                    Add(lockPath, chain);
-                }
-            }
-
-            public ImmutableArray<AcquiredLock> Result() => _found.OrderBy(p => p.Key, System.StringComparer.Ordinal).Select(p => p.Value).ToImmutableArray();
-
-            private void Add(AccessPath lockPath, string chain)
-            {
-                LockExpr? expr = lockPath.Kind switch
-                {
-                    PathRootKind.This => new LockExpr(LockRootKind.This, -1, null, lockPath.Members, lockPath.ToString()),
-                    PathRootKind.Static => new LockExpr(LockRootKind.Static, -1, (INamedTypeSymbol)lockPath.Root!, lockPath.Members, lockPath.ToString()),
-                    PathRootKind.Parameter when lockPath.Root is IParameterSymbol parameter && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, _method.OriginalDefinition) =>
-                        new LockExpr(LockRootKind.Parameter, parameter.Ordinal, null, lockPath.Members, lockPath.ToString()),
-                    _ => null,
-                };
-                if (expr is null)
-                {
-                    return;
-                }
-
-                var acquired = new AcquiredLock(expr, chain);
-                if (!_found.ContainsKey(acquired.Identity))
-                {
-                    _found.Add(acquired.Identity, acquired);
-                }
-            }
+            var location = symbol.Locations.FirstOrDefault(l => l.IsInSource);
+            return location is null
+                ? symbol.ToDisplayString()
+                : location.SourceTree!.FilePath + ":" + location.SourceSpan.Start.ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
         }
     }
 }

@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using DriverSafety.Analyzers.Summaries;
+
+namespace DriverSafety.Analyzers.Flow
+{
+    /// <summary>
+    /// Resolves a call site into its typed effects from every registered source, in order: the built-in models (the
+    /// <c>lock</c> statement, <c>Monitor</c>, guard disposal), the callee's contract per family, and the callee's
+    /// summary. A family adds its source here with one line.
+    /// </summary>
+    internal sealed class CallResolver
+    {
+        private static readonly ImmutableArray<IEffectSource> Sources = ImmutableArray.Create<IEffectSource>(
+            new BuiltInLockModels(),
+            new LockContractEffects(),
+            new SummaryEffects());
+
+        private readonly EffectResolution _resolution;
+
+        public CallResolver(EffectResolution resolution) => _resolution = resolution;
+
+        public ImmutableArray<Effect> Resolve(CallSite site, FlowState before)
+        {
+            var effects = ImmutableArray.CreateBuilder<Effect>();
+            foreach (var source in Sources)
+            {
+                if (source.AddEffects(site, before, _resolution, effects))
+                {
+                    break;
+                }
+            }
+
+            return effects.ToImmutable();
+        }
+    }
+
+    /// <summary>
+    /// The callee's summary, for a method of this compilation without a lock contract of its own: asked for only where
+    /// its events can matter (a lock is held, or the walk is itself a summary run).
+    /// </summary>
+    internal sealed class SummaryEffects : IEffectSource
+    {
+        public bool AddEffects(CallSite site, FlowState before, EffectResolution resolution, ImmutableArray<Effect>.Builder effects)
+        {
+            if (resolution.Summaries is not { } summaries)
+            {
+                return false;
+            }
+
+            var contract = resolution.Contracts.ForMethod(site.Method);
+            if (contract.HasLockEffects || contract.IsTrusted)
+            {
+                return false;
+            }
+
+            if (!resolution.CollectingSummary && !before.Locks.AnyHeld)
+            {
+                return false;
+            }
+
+            var summary = summaries.Get(site.Method);
+            if (!summary.Events.IsEmpty)
+            {
+                effects.Add(new SummaryEffect(summary));
+            }
+
+            return false;
+        }
+    }
+}

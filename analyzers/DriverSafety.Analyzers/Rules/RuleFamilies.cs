@@ -1,0 +1,16 @@
+using System;
+using System.Collections.Immutable;
+using DriverSafety.Analyzers.Contracts;
+using DriverSafety.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+
+namespace DriverSafety.Analyzers.Rules
+{
+    /// <summary>The rule families that observe every body's walk; a family registers here with one line.</summary>
+    internal static class RuleFamilies
+    {
+        public static IFlowObserver Observers(ContractProvider contracts, Action<Diagnostic> report) =>
+            new CompositeObserver(ImmutableArray.Create<IFlowObserver>(
+                new LockingRules(contracts, report)));
+    }
+}
