@@ -118,6 +118,7 @@ namespace DriverSafety.Analyzers.Flow
                 In = new FlowState?[last - first + 1];
                 Incoming = new SortedDictionary<int, Edge>?[last - first + 1];
                 Visits = new int[last - first + 1];
+                Widened = new bool[last - first + 1];
             }
 
             public CfgInfo Info { get; }
@@ -127,6 +128,9 @@ namespace DriverSafety.Analyzers.Flow
             public FlowState?[] In { get; }
             public SortedDictionary<int, Edge>?[] Incoming { get; }
             public int[] Visits { get; }
+
+            /// <summary>Blocks that reached the visit cap: their entry state is widened from then on.</summary>
+            public bool[] Widened { get; }
             public SortedSet<int> Worklist { get; } = new SortedSet<int>();
             public FlowState? Exit { get; set; }
 
@@ -135,7 +139,7 @@ namespace DriverSafety.Analyzers.Flow
 
             public const int EntryKey = -2;
 
-            public void Propagate(int ordinal, int edgeKey, bool backEdge, Location? edgeLocation, FlowState state, FlowEngine engine)
+            public void Propagate(int ordinal, int edgeKey, bool backEdge, SyntaxNode? edgeLocation, FlowState state, FlowEngine engine)
             {
                 if (ordinal < First || ordinal > Last)
                 {
@@ -151,6 +155,11 @@ namespace DriverSafety.Analyzers.Flow
 
                 incoming[edgeKey] = new Edge(state, backEdge, edgeLocation);
                 var joined = engine.JoinIncoming(this, ordinal, null);
+                if (joined is not null && Widened[index])
+                {
+                    joined = joined.Widen();
+                }
+
                 if (joined is null || (In[index] is { } old && old.Equals(joined)))
                 {
                     return;
@@ -170,7 +179,7 @@ namespace DriverSafety.Analyzers.Flow
 
         private sealed class Edge
         {
-            public Edge(FlowState state, bool backEdge, Location? location)
+            public Edge(FlowState state, bool backEdge, SyntaxNode? location)
             {
                 State = state;
                 BackEdge = backEdge;
@@ -179,7 +188,7 @@ namespace DriverSafety.Analyzers.Flow
 
             public FlowState State { get; }
             public bool BackEdge { get; }
-            public Location? Location { get; }
+            public SyntaxNode? Location { get; }
         }
 
         /// <summary>
@@ -195,9 +204,9 @@ namespace DriverSafety.Analyzers.Flow
                 return null;
             }
 
-            var mergePoint = mismatches is null ? null : MergeLocation(run.Info.Cfg.Blocks[ordinal]);
+            var mergePoint = MergeNode(run.Info.Cfg.Blocks[ordinal]);
             FlowState? state = null;
-            Location? stateEdge = null;
+            SyntaxNode? stateEdge = null;
             foreach (var edge in incoming.Values)
             {
                 if (edge.BackEdge)
@@ -238,17 +247,10 @@ namespace DriverSafety.Analyzers.Flow
             return state;
         }
 
-        private static Location? MergeLocation(BasicBlock block)
-        {
-            var operation = block.Operations.FirstOrDefault() ?? block.BranchValue;
-            return operation?.Syntax.GetLocation();
-        }
+        private static SyntaxNode? MergeNode(BasicBlock block) => (block.Operations.FirstOrDefault() ?? block.BranchValue)?.Syntax;
 
         /// <summary>Where an incoming path is in the source: the branch condition of its block, or its last statement.</summary>
-        private static Location? EdgeLocation(BasicBlock source)
-        {
-            var operation = source.ConditionKind != ControlFlowConditionKind.None ? source.BranchValue : source.Operations.LastOrDefault() ?? source.BranchValue;
-            return operation?.Syntax.GetLocation();
-        }
+        private static SyntaxNode? EdgeLocation(BasicBlock source) =>
+            (source.ConditionKind != ControlFlowConditionKind.None ? source.BranchValue : source.Operations.LastOrDefault() ?? source.BranchValue)?.Syntax;
     }
 }

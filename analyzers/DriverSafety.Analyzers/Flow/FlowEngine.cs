@@ -165,9 +165,16 @@ namespace DriverSafety.Analyzers.Flow
             {
                 var ordinal = run.Worklist.Min;
                 run.Worklist.Remove(ordinal);
-                if (++run.Visits[ordinal - first] > MaxVisitsPerBlock)
+                var visits = ++run.Visits[ordinal - first];
+                if (visits > MaxVisitsPerBlock && !run.Widened[ordinal - first])
                 {
-                    // No fixpoint within the bound: nothing this body reports could be trusted.
+                    // The block reached its cap: from now on its entry state is widened, so it stabilises in a visit or two.
+                    run.Widened[ordinal - first] = true;
+                    run.In[ordinal - first] = run.In[ordinal - first]!.Widen();
+                }
+                else if (visits > 2 * MaxVisitsPerBlock)
+                {
+                    // Not even widening reached a fixpoint: nothing this body reports could be trusted.
                     Truncated = true;
                     return null;
                 }
@@ -197,10 +204,15 @@ namespace DriverSafety.Analyzers.Flow
 
                     var mismatches = new List<object>();
                     var state = JoinIncoming(run, ordinal, mismatches)!;
+                    if (run.Widened[ordinal - first])
+                    {
+                        state = state.Widen();
+                    }
+
                     if (mismatches.Count > 0 && topLevel)
                     {
                         var loop = mismatches.OfType<Domains.LockMismatch>().Any(m => m.Kind == Domains.MergeKind.LoopBackEdge);
-                        _observer.OnMerge(new MergeEvent(_body, loop ? Domains.MergeKind.LoopBackEdge : Domains.MergeKind.Branch, MergeLocation(info.Cfg.Blocks[ordinal]), mismatches));
+                        _observer.OnMerge(new MergeEvent(_body, loop ? Domains.MergeKind.LoopBackEdge : Domains.MergeKind.Branch, MergeNode(info.Cfg.Blocks[ordinal])?.GetLocation(), mismatches));
                     }
 
                     ProcessBlock(run, info.Cfg.Blocks[ordinal], state, reportingPass: true);

@@ -50,18 +50,19 @@ namespace DriverSafety.Analyzers.Flow
     /// <summary>Where a lock stopped being held on every path: the merge, and the incoming path that lacks it.</summary>
     internal sealed class PartialHold : IEquatable<PartialHold>
     {
-        public PartialHold(Location? merge, Location? lackingPath)
+        public PartialHold(SyntaxNode? merge, SyntaxNode? lackingPath)
         {
             Merge = merge;
             LackingPath = lackingPath;
         }
 
-        public Location? Merge { get; }
+        /// <summary>The first statement of the block where the paths meet.</summary>
+        public SyntaxNode? Merge { get; }
 
         /// <summary>The incoming path without the lock (its branch condition or last statement), where one path is known.</summary>
-        public Location? LackingPath { get; }
+        public SyntaxNode? LackingPath { get; }
 
-        public bool Equals(PartialHold? other) => other is not null && Equals(Merge, other.Merge);
+        public bool Equals(PartialHold? other) => other is not null && ReferenceEquals(Merge, other.Merge);
         public override bool Equals(object? obj) => obj is PartialHold other && Equals(other);
         public override int GetHashCode() => Merge?.GetHashCode() ?? 0;
     }

@@ -114,6 +114,9 @@ namespace DriverSafety.Analyzers.Flow
             return changed ? new FlowState(builder.MoveToImmutable()) : entry;
         }
 
+        /// <summary>Every domain widened (a block that reached its visit cap): joins from here on cannot climb forever.</summary>
+        public FlowState Widen() => Map((domain, value) => domain.Widen(value));
+
         public bool Equals(FlowState? other)
         {
             if (other is null)

@@ -21,7 +21,6 @@ namespace DriverSafety.Analyzers.Rules
         private readonly Action<Diagnostic> _report;
         private readonly ContractProvider _contracts;
         private readonly Dictionary<IOperation, Leak> _leaks = new Dictionary<IOperation, Leak>();
-        private readonly Dictionary<(IOperation Site, AccessPath Lock), HeldLock> _partialAtExit = new Dictionary<(IOperation, AccessPath), HeldLock>();
         private readonly Dictionary<(IOperation Site, AccessPath Lock), (HeldLock Held, Location? Extra)> _touchedPartial = new Dictionary<(IOperation, AccessPath), (HeldLock, Location?)>();
         private readonly HashSet<(IOperation Site, AccessPath Lock)> _reported1009 = new HashSet<(IOperation, AccessPath)>();
         private readonly Dictionary<AccessPath, (IMethodSymbol Helper, string Expression)> _handedToHelpers = new Dictionary<AccessPath, (IMethodSymbol, string)>();
@@ -125,9 +124,9 @@ namespace DriverSafety.Analyzers.Rules
                 var site = mismatch.Held.Origin == HoldOrigin.Acquired ? mismatch.Held.Site : mismatch.ReleaseSite;
                 if (site is not null && _reported1009.Add((site, mismatch.Held.Lock)))
                 {
-                    var where = mismatch.MergePoint is null ? "the loop head" : "line " + LineOf(mismatch.MergePoint);
-                    var path = mismatch.LackingPath is null ? string.Empty : $" (the loop edge from line {LineOf(mismatch.LackingPath)} {(mismatch.HeldOnBackEdge ? "brings it held" : "does not bring it")})";
-                    var additional = new[] { mismatch.LackingPath ?? mismatch.MergePoint }.Where(l => l is not null).Select(l => l!);
+                    var where = mismatch.MergePoint is null ? "the loop head" : "line " + LineOf(mismatch.MergePoint.GetLocation());
+                    var path = mismatch.LackingPath is null ? string.Empty : $" (the loop edge from line {LineOf(mismatch.LackingPath.GetLocation())} {(mismatch.HeldOnBackEdge ? "brings it held" : "does not bring it")})";
+                    var additional = new[] { mismatch.LackingPath ?? mismatch.MergePoint }.Where(l => l is not null).Select(l => l!.GetLocation());
                     Report(Descriptors.LockHeldOnSomePaths, site.Syntax.GetLocation(), additional, mismatch.Held.Lock, where + path);
                 }
             }
@@ -145,7 +144,6 @@ namespace DriverSafety.Analyzers.Rules
 
                 if (!held.IsHeld)
                 {
-                    _partialAtExit[(held.Site, held.Lock)] = held;
                     AddLeak(held, e.Location, partial: true);
                     continue;
                 }
@@ -196,9 +194,9 @@ namespace DriverSafety.Analyzers.Rules
                 }
 
                 var partial = held.Partial!;
-                var where = partial.Merge is null ? "a merge point" : "line " + LineOf(partial.Merge);
-                var path = partial.LackingPath is null ? string.Empty : $" (not on the path through line {LineOf(partial.LackingPath)})";
-                var additional = new[] { partial.LackingPath ?? partial.Merge }.Where(l => l is not null).Select(l => l!);
+                var where = partial.Merge is null ? "a merge point" : "line " + LineOf(partial.Merge.GetLocation());
+                var path = partial.LackingPath is null ? string.Empty : $" (not on the path through line {LineOf(partial.LackingPath.GetLocation())})";
+                var additional = new[] { partial.LackingPath ?? partial.Merge }.Where(l => l is not null).Select(l => l!.GetLocation());
                 Report(Descriptors.LockHeldOnSomePaths, pair.Key.Site.Syntax.GetLocation(), additional, held.Lock, where + path);
             }
 
@@ -219,7 +217,6 @@ namespace DriverSafety.Analyzers.Rules
             }
 
             _leaks.Clear();
-            _partialAtExit.Clear();
             _touchedPartial.Clear();
             _reported1009.Clear();
             _handedToHelpers.Clear();

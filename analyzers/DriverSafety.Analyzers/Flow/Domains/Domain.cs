@@ -21,7 +21,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
     /// </summary>
     internal sealed class MergeContext
     {
-        public MergeContext(MergeKind kind, Location? mergePoint, FlowState left, FlowState right, Location? leftEdge, Location? rightEdge, List<object>? mismatches)
+        public MergeContext(MergeKind kind, SyntaxNode? mergePoint, FlowState left, FlowState right, SyntaxNode? leftEdge, SyntaxNode? rightEdge, List<object>? mismatches)
         {
             Kind = kind;
             MergePoint = mergePoint;
@@ -33,13 +33,13 @@ namespace DriverSafety.Analyzers.Flow.Domains
         }
 
         public MergeKind Kind { get; }
-        public Location? MergePoint { get; }
+        public SyntaxNode? MergePoint { get; }
 
         /// <summary>The whole states on both sides (a domain may consult another domain's facts: a known value decides a pending try).</summary>
         public FlowState Left { get; }
         public FlowState Right { get; }
-        public Location? LeftEdge { get; }
-        public Location? RightEdge { get; }
+        public SyntaxNode? LeftEdge { get; }
+        public SyntaxNode? RightEdge { get; }
 
         /// <summary>Collects each domain's mismatch records in the reporting pass; null while the fixpoint runs.</summary>
         public List<object>? Mismatches { get; }
@@ -67,8 +67,11 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// <summary>A loop head: <paramref name="entry"/> is the state the loop was entered with, <paramref name="backEdge"/> one back edge.</summary>
         public abstract object LoopBackEdge(object entry, object backEdge, MergeContext merge);
 
-        /// <summary>Called when a block reached its visit cap: the result must be an upper bound of both values that is stable.</summary>
-        public virtual object Widen(object previous, object next, MergeContext merge) => Join(previous, next, merge);
+        /// <summary>
+        /// Called for a block that reached its visit cap: the result must be an upper bound of <paramref name="value"/> from
+        /// which further joins cannot climb forever (a domain of finite height may return the value itself).
+        /// </summary>
+        public virtual object Widen(object value) => value;
 
         public abstract bool ValueEquals(object left, object right);
 

@@ -88,7 +88,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
     /// <summary>A lock whose hold differs between the two sides of a loop head (reported once, by the lock rules).</summary>
     internal sealed class LockMismatch
     {
-        public LockMismatch(MergeKind kind, HeldLock held, bool heldOnBackEdge, IOperation? releaseSite, Location? mergePoint, Location? lackingPath)
+        public LockMismatch(MergeKind kind, HeldLock held, bool heldOnBackEdge, IOperation? releaseSite, SyntaxNode? mergePoint, SyntaxNode? lackingPath)
         {
             Kind = kind;
             Held = held;
@@ -106,8 +106,8 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         /// <summary>On the side without the lock, the release that ended it there (if any).</summary>
         public IOperation? ReleaseSite { get; }
-        public Location? MergePoint { get; }
-        public Location? LackingPath { get; }
+        public SyntaxNode? MergePoint { get; }
+        public SyntaxNode? LackingPath { get; }
     }
 
     /// <summary>

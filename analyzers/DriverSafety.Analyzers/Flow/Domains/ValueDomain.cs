@@ -144,6 +144,9 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public override KnownValues LoopBackEdge(KnownValues entry, KnownValues backEdge, MergeContext merge) => Join(entry, backEdge, merge);
 
+        /// <summary>Nothing is known any more: the top of the domain, stable under every join.</summary>
+        public override object Widen(object value) => KnownValues.Empty;
+
         public override bool Equal(KnownValues left, KnownValues right) => Sets.Equal(left.Known, right.Known);
 
         public override int Hash(KnownValues value) => value.Known.Length;
