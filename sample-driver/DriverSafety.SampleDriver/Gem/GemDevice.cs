@@ -258,7 +258,8 @@ public sealed class GemLru
 }
 
 /// <summary>
-/// The shrink callback of <see cref="GemLru.Scan"/>: called with the object's reservation try-locked (the callback
-/// asserts it); returns true when the object's pages were freed.
+/// The shrink callback of <see cref="GemLru.Scan"/>: called with the object's reservation try-locked (the contract says
+/// so: every call of it must hold the lock, and every callback runs under it); returns true when the object's pages were freed.
 /// </summary>
+[Requires("obj.Resv")]
 public delegate bool GemShrinkFunc(GemObject obj);

@@ -52,6 +52,7 @@ public sealed class DmaResv
     private byte[]? _storage;
 
     /// <summary>The RCU-published copy of the used slots: written only under the lock, read under <see cref="Rcu"/>.</summary>
+    [GuardedBy("this", WritesOnly = true)]
     private DmaResvFence[] _published = Array.Empty<DmaResvFence>();
 
     /// <summary><c>dma_resv_init</c>.</summary>

@@ -33,9 +33,9 @@ public sealed class VgemShrinker : Shrinker
         return freed;
     }
 
+    [Requires("obj.Resv")]
     private bool PurgeOne(GemObject obj)
     {
-        obj.Resv.AssertHeld();
         if (!obj.PurgeLocked())
         {
             return false;
