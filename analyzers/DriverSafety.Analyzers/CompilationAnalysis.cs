@@ -17,11 +17,24 @@ namespace DriverSafety.Analyzers
     {
         private readonly ContractProvider _contracts;
         private readonly SummaryStore _summaries;
+        private readonly WholeProgram.WholeProgramFacts _facts = new WholeProgram.WholeProgramFacts();
 
         public CompilationAnalysis(Compilation compilation, KnownSymbols known)
         {
             _contracts = new ContractProvider(compilation, known);
             _summaries = new SummaryStore(_contracts);
+        }
+
+        /// <summary>The facts only the whole compilation decides (the lock-order graph), as accumulated so far.</summary>
+        internal WholeProgram.WholeProgramFacts Facts => _facts;
+
+        /// <summary>At compilation end, the whole-program rules read the facts every body's walk accumulated.</summary>
+        public void AnalyzeWholeProgram(CompilationAnalysisContext context)
+        {
+            foreach (var rule in WholeProgram.WholeProgramRules.All)
+            {
+                rule.Report(_facts, context.ReportDiagnostic, context.CancellationToken);
+            }
         }
 
         public void AnalyzeAnnotations(SymbolAnalysisContext context) =>
@@ -62,7 +75,7 @@ namespace DriverSafety.Analyzers
             var contract = _contracts.ForMethod(method);
             var reported = new HashSet<(string, Location, string)>();
             var diagnostics = new List<Diagnostic>();
-            var rules = RuleFamilies.Observers(_contracts, d =>
+            var rules = RuleFamilies.Observers(_contracts, _facts, d =>
             {
                 if (reported.Add((d.Id, d.Location, d.GetMessage())))
                 {

@@ -40,6 +40,11 @@ namespace DriverSafety.Analyzers
                 var analysis = new CompilationAnalysis(start.Compilation, known);
                 start.RegisterOperationBlockAction(analysis.AnalyzeBodies);
                 start.RegisterSymbolAction(analysis.AnalyzeAnnotations, SymbolKind.Method, SymbolKind.Field, SymbolKind.Property, SymbolKind.NamedType);
+                if (!WholeProgram.WholeProgramRules.All.IsEmpty)
+                {
+                    // Only whole-program facts wait for the end of the compilation; everything else is live per body.
+                    start.RegisterCompilationEndAction(analysis.AnalyzeWholeProgram);
+                }
             });
         }
     }
