@@ -42,7 +42,8 @@ public sealed class LockNotReleasedTests
                 return 0;
             }
         }
-        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
+        """,
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithArguments("_m", "Start", "line 10"));
 
     [Fact]
     public Task OneDiagnosticPerAcquireSiteEvenWithSeveralLeakingExits() => Verify.Analyzer("""
