@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Annotations;
 
@@ -10,75 +10,76 @@ namespace DriverSafety.Tests.Annotations;
 public sealed class AnnotationDoesNotResolveTests
 {
     [Fact]
-    public Task UnknownName() => Verifier.VerifyAsync("""
+    public Task UnknownName() => Verify.Analyzer("""
         public sealed class Dev
         {
-            [[|Requires("NoSuchLock")|]] public void Flush() { }
+            [{|#0:Requires("NoSuchLock")|}] public void Flush() { }
         }
-        """, "DRV9001", messageContains: "NoSuchLock");
+        """,
+        Verify.Diagnostic("DRV9001").WithLocation(0).WithMessage("[Requires] on 'Flush': lock expression 'NoSuchLock' names nothing: 'NoSuchLock' is not 'this', a parameter, a member of 'Dev' or a type"));
 
     [Fact]
-    public Task EmptyString() => Verifier.VerifyAsync("""
+    public Task EmptyString() => Verify.Analyzer("""
         public sealed class Dev
         {
-            [[|Requires("")|]] public void Flush() { }
+            [{|DRV9001:Requires("")|}] public void Flush() { }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task NullElement() => Verifier.VerifyAsync("""
+    public Task NullElement() => Verify.Analyzer("""
         public sealed class Dev
         {
-            [[|Requires((string)null)|]] public void Flush() { }
+            [{|DRV9001:Requires((string)null)|}] public void Flush() { }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task UnknownMemberOnAParameterPath() => Verifier.VerifyAsync("""
+    public Task UnknownMemberOnAParameterPath() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
-            [[|Requires("obj.NoSuchResv")|]] public static void Vmap(Gem obj) { }
+            [{|DRV9001:Requires("obj.NoSuchResv")|}] public static void Vmap(Gem obj) { }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task UnknownStaticType() => Verifier.VerifyAsync("""
+    public Task UnknownStaticType() => Verify.Analyzer("""
         public static class Device
         {
-            [[|Requires("NoSuchDevice.StructMutex")|]] public static void Evict() { }
+            [{|DRV9001:Requires("NoSuchDevice.StructMutex")|}] public static void Evict() { }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task ThisInAStaticMethod() => Verifier.VerifyAsync("""
+    public Task ThisInAStaticMethod() => Verify.Analyzer("""
         public static class Core
         {
-            [[|Acquires("this")|]] public static void LockIt() { }
-            [[|Releases|]] public static void UnlockIt() { }
+            [{|DRV9001:Acquires("this")|}] public static void LockIt() { }
+            [{|DRV9001:Releases|}] public static void UnlockIt() { }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task EveryLockAttributeIsChecked() => Verifier.VerifyAsync("""
+    public Task EveryLockAttributeIsChecked() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
-            [[|GuardedBy("_n")|]] private int _count;
-            [[|Acquires("_n")|]] public void A() { _m.Lock(); _m.Unlock(); }
-            [[|Releases("_n")|]] public void B() { }
-            [[|Excludes("_n")|]] public void C() { }
-            [[|AssertsHeld("_n")|]] public void D() { }
-            [[|TryAcquires(true, "_n")|]] public bool E() => false;
+            [{|DRV9001:GuardedBy("_n")|}] private int _count;
+            [{|DRV9001:Acquires("_n")|}] public void A() { _m.Lock(); _m.Unlock(); }
+            [{|DRV9001:Releases("_n")|}] public void B() { }
+            [{|DRV9001:Excludes("_n")|}] public void C() { }
+            [{|DRV9001:AssertsHeld("_n")|}] public void D() { }
+            [{|DRV9001:TryAcquires(true, "_n")|}] public bool E() => false;
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task ReportedOnceOnTheDeclaringMemberNotAtCallSites() => Verifier.VerifyAsync("""
+    public Task ReportedOnceOnTheDeclaringMemberNotAtCallSites() => Verify.Analyzer("""
         public sealed class Dev
         {
-            [[|Requires("NoSuchLock")|]] public void Flush() { }
+            [{|DRV9001:Requires("NoSuchLock")|}] public void Flush() { }
 
             public void Use()
             {
@@ -87,13 +88,13 @@ public sealed class AnnotationDoesNotResolveTests
                 Flush();
             }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task ReportedOnTheInterfaceMemberNotOnImplementations() => Verifier.VerifyAsync("""
+    public Task ReportedOnTheInterfaceMemberNotOnImplementations() => Verify.Analyzer("""
         public interface IOps
         {
-            [[|Requires("NoSuchLock")|]] void Flush();
+            [{|DRV9001:Requires("NoSuchLock")|}] void Flush();
         }
 
         public sealed class Ops : IOps
@@ -105,21 +106,21 @@ public sealed class AnnotationDoesNotResolveTests
         {
             public void Flush() { }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task OneBadNameAmongGoodOnes() => Verifier.VerifyAsync("""
+    public Task OneBadNameAmongGoodOnes() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
             public readonly Mutex Lru = new Mutex();
 
-            [[|Requires("Resv", "NoSuchLock", "Lru")|]] public void Evict() { }
+            [{|DRV9001:Requires("Resv", "NoSuchLock", "Lru")|}] public void Evict() { }
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task ValidExpressionsResolve() => Verifier.VerifyAsync("""
+    public Task ValidExpressionsResolve() => Verify.Analyzer("""
         public sealed class Mm
         {
             public readonly RwSemaphore MmapLock = new RwSemaphore();

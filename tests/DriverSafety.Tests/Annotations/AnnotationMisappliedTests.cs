@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Annotations;
 
@@ -10,35 +10,36 @@ namespace DriverSafety.Tests.Annotations;
 public sealed class AnnotationMisappliedTests
 {
     [Fact]
-    public Task GuardedByAnInt() => Verifier.VerifyAsync("""
+    public Task GuardedByAnInt() => Verify.Analyzer("""
         public sealed class Dev
         {
             public int Count;
-            [[|GuardedBy("Count")|]] public int State;
+            [{|#0:GuardedBy("Count")|}] public int State;
         }
-        """, "DRV9002", messageContains: "Count");
+        """,
+        Verify.Diagnostic("DRV9002").WithLocation(0).WithMessage("[GuardedBy] on 'State': lock expression 'Count' denotes a value of type 'int', which is not a lock"));
 
     [Fact]
-    public Task RequiresAnIntOfAParameter() => Verifier.VerifyAsync("""
+    public Task RequiresAnIntOfAParameter() => Verify.Analyzer("""
         public sealed class Gem
         {
             public int Size;
-            [[|Requires("obj.Size")|]] public static void Vmap(Gem obj) { }
+            [{|DRV9002:Requires("obj.Size")|}] public static void Vmap(Gem obj) { }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task PathThroughAMethodCall() => Verifier.VerifyAsync("""
+    public Task PathThroughAMethodCall() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
             public DmaResv GetLock() => Resv;
-            [[|GuardedBy("GetLock()")|]] public int Pages;
+            [{|DRV9002:GuardedBy("GetLock()")|}] public int Pages;
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task PathThroughAMethodCallInTheMiddle() => Verifier.VerifyAsync("""
+    public Task PathThroughAMethodCallInTheMiddle() => Verify.Analyzer("""
         public sealed class Holder
         {
             public Gem X = new Gem();
@@ -53,50 +54,50 @@ public sealed class AnnotationMisappliedTests
         public sealed class Vma
         {
             public Gem Obj = new Gem();
-            [[|Requires("Obj.GetResv().X")|]] public void Fault() { }
+            [{|DRV9002:Requires("Obj.GetResv().X")|}] public void Fault() { }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task NullLockArray() => Verifier.VerifyAsync("""
+    public Task NullLockArray() => Verify.Analyzer("""
         public sealed class Dev
         {
-            [[|Requires(null)|]] public void Flush() { }
+            [{|DRV9002:Requires(null)|}] public void Flush() { }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task BoolTryAcquireOnAnIntMethod() => Verifier.VerifyAsync("""
+    public Task BoolTryAcquireOnAnIntMethod() => Verify.Analyzer("""
         [LockType(LockKind.Sleeping)]
         public sealed class Lock2
         {
-            [[|TryAcquires(true)|]] public int TryLock() => 0;
+            [{|DRV9002:TryAcquires(true)|}] public int TryLock() => 0;
             [Releases] public void Unlock() { }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task IntTryAcquireOnABoolMethod() => Verifier.VerifyAsync("""
+    public Task IntTryAcquireOnABoolMethod() => Verify.Analyzer("""
         [LockType(LockKind.Sleeping)]
         public sealed class Lock2
         {
-            [[|TryAcquires(0)|]] public bool TryLock() => true;
+            [{|DRV9002:TryAcquires(0)|}] public bool TryLock() => true;
             [Releases] public void Unlock() { }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task TryAcquireOnAVoidMethod() => Verifier.VerifyAsync("""
+    public Task TryAcquireOnAVoidMethod() => Verify.Analyzer("""
         [LockType(LockKind.Sleeping)]
         public sealed class Lock2
         {
-            [[|TryAcquires(true)|]] public void TryLock() { }
+            [{|DRV9002:TryAcquires(true)|}] public void TryLock() { }
             [Releases] public void Unlock() { }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task CorrectTryAcquiresAreAccepted() => Verifier.VerifyAsync("""
+    public Task CorrectTryAcquiresAreAccepted() => Verify.Analyzer("""
         [LockType(LockKind.Sleeping)]
         public sealed class Lock2
         {
@@ -107,28 +108,28 @@ public sealed class AnnotationMisappliedTests
         """);
 
     [Fact]
-    public Task NonLockMemberAmongLocks() => Verifier.VerifyAsync("""
+    public Task NonLockMemberAmongLocks() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
             public long Flags;
-            [[|Requires("Resv", "Flags")|]] public void Evict() { }
+            [{|DRV9002:Requires("Resv", "Flags")|}] public void Evict() { }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task MisappliedAnnotationAtCallSitesIsNotReportedAgain() => Verifier.VerifyAsync("""
+    public Task MisappliedAnnotationAtCallSitesIsNotReportedAgain() => Verify.Analyzer("""
         public sealed class Dev
         {
             public int Count;
-            [[|Requires("Count")|]] public void Flush() { }
+            [{|DRV9002:Requires("Count")|}] public void Flush() { }
 
             public void Use() { Flush(); Flush(); }
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task GuardedByAnObjectUsedWithLockStatementIsAccepted() => Verifier.VerifyAsync("""
+    public Task GuardedByAnObjectUsedWithLockStatementIsAccepted() => Verify.Analyzer("""
         public sealed class Queue
         {
             private readonly object _sync = new object();

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Annotations;
 
@@ -11,7 +11,7 @@ namespace DriverSafety.Tests.Annotations;
 public sealed class NamesOfOtherAnnotationsTests
 {
     [Fact]
-    public Task WellFormedOrderingAndLifetimeAnnotationsAreSilent() => Verifier.VerifyAsync("""
+    public Task WellFormedOrderingAndLifetimeAnnotationsAreSilent() => Verify.Analyzer("""
         public sealed class Pages { }
 
         public sealed class Gem
@@ -41,43 +41,45 @@ public sealed class NamesOfOtherAnnotationsTests
         """);
 
     [Fact]
-    public Task LockClassThatNamesNothing() => Verifier.VerifyAsync("""
+    public Task LockClassThatNamesNothing() => Verify.Analyzer("""
         public sealed class Gem
         {
-            [[|AcquiredBefore("NoSuch.Lock")|]] public Mutex Lock = new Mutex();
+            [{|#0:AcquiredBefore("NoSuch.Lock")|}] public Mutex Lock = new Mutex();
         }
-        """, "DRV9001", messageContains: "NoSuch.Lock");
+        """,
+        Verify.Diagnostic("DRV9001").WithLocation(0).WithMessage("[AcquiredBefore] on 'Lock': lock class 'NoSuch.Lock' names nothing: it is not a lock field or property 'Type.Member', a member of 'Gem', or a type"));
 
     [Fact]
-    public Task LockClassThatIsNotALock() => Verifier.VerifyAsync("""
+    public Task LockClassThatIsNotALock() => Verify.Analyzer("""
         public sealed class Gem
         {
             public int Count;
-            [[|AcquiredAfter("Gem.Count")|]] public Mutex Lock = new Mutex();
-            [[|AcquiredAfter("Gem")|]] public Mutex Other = new Mutex();
+            [{|DRV9002:AcquiredAfter("Gem.Count")|}] public Mutex Lock = new Mutex();
+            [{|DRV9002:AcquiredAfter("Gem")|}] public Mutex Other = new Mutex();
         }
-        """, "DRV9002");
+        """);
 
     [Fact]
-    public Task TargetThatNamesNothing() => Verifier.VerifyAsync("""
+    public Task TargetThatNamesNothing() => Verify.Analyzer("""
         public sealed class Gem
         {
-            [[|Begins("pinned", Target = "objj")|]] public static void Pin(Gem obj) { }
-            [[|Ends("pinned", Target = "obj.NoSuchMember")|]] public static void Unpin(Gem obj) { }
-            [[|RequiresState("pinned", Target = "return")|]] public static Gem Vmap(Gem obj) => obj;
+            [{|DRV9001:Begins("pinned", Target = "objj")|}] public static void Pin(Gem obj) { }
+            [{|DRV9001:Ends("pinned", Target = "obj.NoSuchMember")|}] public static void Unpin(Gem obj) { }
+            [{|DRV9001:RequiresState("pinned", Target = "return")|}] public static Gem Vmap(Gem obj) => obj;
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task DefaultTargetThisOnAStaticMethodNamesNothing() => Verifier.VerifyAsync("""
+    public Task DefaultTargetThisOnAStaticMethodNamesNothing() => Verify.Analyzer("""
         public sealed class Gem
         {
-            [[|Begins("pinned")|]] public static void Pin(Gem obj) { }
+            [{|#0:Begins("pinned")|}] public static void Pin(Gem obj) { }
         }
-        """, "DRV9001", messageContains: "this");
+        """,
+        Verify.Diagnostic("DRV9001").WithLocation(0).WithMessage("[Begins(\"pinned\")] on 'Pin': target 'this' in  'this' names nothing in static member 'Pin'"));
 
     [Fact]
-    public Task HandleCheckedByAndMatchThatNameNothing() => Verifier.VerifyAsync("""
+    public Task HandleCheckedByAndMatchThatNameNothing() => Verify.Analyzer("""
         public sealed class Pages { }
 
         public sealed class Dma
@@ -97,19 +99,20 @@ public sealed class NamesOfOtherAnnotationsTests
         """);
 
     [Fact]
-    public Task EmptyResourceOrStateName() => Verifier.VerifyAsync("""
+    public Task EmptyResourceOrStateName() => Verify.Analyzer("""
         public sealed class Gem
         {
-            [[|Begins("")|]] public void Pin() { }
-            [[|StateTest(" ")|]] public bool Pinned => true;
+            [{|DRV9001:Begins("")|}] public void Pin() { }
+            [{|DRV9001:StateTest(" ")|}] public bool Pinned => true;
         }
-        """, "DRV9001");
+        """);
 
     [Fact]
-    public Task WhileLockThatNamesNothing() => Verifier.VerifyAsync("""
+    public Task WhileLockThatNamesNothing() => Verify.Analyzer("""
         public sealed class Gem
         {
-            [[|Begins("vmap", While = "Rsv")|]] public void Vmap() { }
+            [{|#0:Begins("vmap", While = "Rsv")|}] public void Vmap() { }
         }
-        """, "DRV9001", messageContains: "While");
+        """,
+        Verify.Diagnostic("DRV9001").WithLocation(0).WithMessage("[Begins(\"vmap\")] on 'Vmap': While: lock expression 'Rsv' names nothing: 'Rsv' is not 'this', a parameter, a member of 'Gem' or a type"));
 }

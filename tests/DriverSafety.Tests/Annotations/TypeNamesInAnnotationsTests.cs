@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Annotations;
 
@@ -20,10 +20,8 @@ public sealed class TypeNamesInAnnotationsTests
         """;
 
     [Fact]
-    public Task StaticLockOfATypeImportedByAUsing() => Verifier.VerifyAsync(new[]
-    {
-        Core,
-        """
+    public Task StaticLockOfATypeImportedByAUsing() => Verify.Analyzer(Core,
+        new VerifyOptions { ExtraDocuments = new[] { """
         using Drm.Core;
 
         namespace Drm.Gem
@@ -34,21 +32,18 @@ public sealed class TypeNamesInAnnotationsTests
 
                 public void Caller()
                 {
-                    [|Locked()|];
+                    {|DRV1002:Locked()|};
                     Device.StructMutex.Lock();
                     Locked();
                     Device.StructMutex.Unlock();
                 }
             }
         }
-        """,
-    }, "DRV1002");
+        """ } });
 
     [Fact]
-    public Task StaticLockThroughAUsingAlias() => Verifier.VerifyAsync(new[]
-    {
-        Core,
-        """
+    public Task StaticLockThroughAUsingAlias() => Verify.Analyzer(Core,
+        new VerifyOptions { ExtraDocuments = new[] { """
         using Dev = Drm.Core.Device;
 
         namespace Drm.Gem
@@ -65,14 +60,11 @@ public sealed class TypeNamesInAnnotationsTests
                 }
             }
         }
-        """,
-    });
+        """ } });
 
     [Fact]
-    public Task LockClassOfATypeImportedByAUsing() => Verifier.VerifyAsync(new[]
-    {
-        Core,
-        """
+    public Task LockClassOfATypeImportedByAUsing() => Verify.Analyzer(Core,
+        new VerifyOptions { ExtraDocuments = new[] { """
         using Drm.Core;
 
         namespace Drm.Gem
@@ -82,21 +74,17 @@ public sealed class TypeNamesInAnnotationsTests
                 [AcquiredAfter("Device.StructMutex")] public Mutex Lock = new Mutex();
             }
         }
-        """,
-    });
+        """ } });
 
     [Fact]
-    public Task WithoutTheUsingTheTypeNamesNothing() => Verifier.VerifyAsync(new[]
-    {
-        Core,
-        """
+    public Task WithoutTheUsingTheTypeNamesNothing() => Verify.Analyzer(Core,
+        new VerifyOptions { ExtraDocuments = new[] { """
         namespace Drm.Gem
         {
             public sealed class Obj
             {
-                [[|Requires("Device.StructMutex")|]] public void Locked() { }
+                [{|DRV9001:Requires("Device.StructMutex")|}] public void Locked() { }
             }
         }
-        """,
-    }, "DRV9001");
+        """ } });
 }

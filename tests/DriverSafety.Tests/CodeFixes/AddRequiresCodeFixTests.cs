@@ -1,16 +1,18 @@
-using DriverSafety.Analyzers;
-using Microsoft.CodeAnalysis.Diagnostics;
-using DriverSafety.CodeFixes;
 using DriverSafety.Tests.Verification;
 using Xunit;
-using Fix = DriverSafety.Tests.Verification.VerifyFix<DriverSafety.Analyzers.DriverSafetyAnalyzer, DriverSafety.CodeFixes.AddRequiresCodeFix>;
 
 namespace DriverSafety.Tests.CodeFixes;
 
+/// <summary>
+/// "Add [Requires("L")] to 'M'" for DRV1001 / DRV1002, through CSharpCodeFixTest: every test applies the fix one
+/// diagnostic at a time and also runs Fix All in document, project and solution scope against the expected result.
+/// </summary>
 public sealed class AddRequiresCodeFixTests
 {
+    private const string EquivalenceKey = "AddRequiresCodeFix";
+
     [Fact]
-    public Task Guarded_write_without_the_lock_gets_a_Requires_contract() => Fix.OneByOneAsync(
+    public Task Guarded_write_without_the_lock_gets_a_Requires_contract() => Verify.CodeFix(
         """
         using DriverSafety;
 
@@ -21,7 +23,7 @@ public sealed class AddRequiresCodeFixTests
 
             public void Grow()
             {
-                Pages++;
+                {|DRV1001:Pages|}++;
             }
         }
         """,
@@ -40,10 +42,10 @@ public sealed class AddRequiresCodeFixTests
             }
         }
         """,
-        expectedTitle: "Add [Requires(\"Lock\")] to 'Grow'");
+        new VerifyOptions { FixedTitle = "Add [Requires(\"Lock\")] to 'Grow'", CodeActionEquivalenceKey = EquivalenceKey });
 
     [Fact]
-    public Task Required_lock_of_a_parameter_is_named_by_the_parameter() => Fix.OneByOneAsync(
+    public Task Required_lock_of_a_parameter_is_named_by_the_parameter() => Verify.CodeFix(
         """
         using DriverSafety;
 
@@ -57,7 +59,7 @@ public sealed class AddRequiresCodeFixTests
             /// <summary>Maps the object.</summary>
             public static void MapIt(Gem gem)
             {
-                Vmap(gem);
+                {|DRV1002:Vmap(gem)|};
             }
         }
         """,
@@ -78,10 +80,15 @@ public sealed class AddRequiresCodeFixTests
                 Vmap(gem);
             }
         }
-        """);
+        """,
+        new VerifyOptions { FixedTitle = "Add [Requires(\"gem.Resv\")] to 'MapIt'" });
 
+    /// <summary>
+    /// One at a time, each fix adds the lock of the diagnostic it fixes (so Both gets two attributes); Fix All gathers
+    /// every lock a method needs into one attribute.
+    /// </summary>
     [Fact]
-    public Task FixAll_adds_one_attribute_per_method_with_every_lock_it_needs() => Fix.FixAllAsync(
+    public Task FixAll_adds_one_attribute_per_method_with_every_lock_it_needs() => Verify.CodeFix(
         """
         using DriverSafety;
 
@@ -94,11 +101,11 @@ public sealed class AddRequiresCodeFixTests
 
             public void Both()
             {
-                Pages++;
-                Fences = Pages;
+                {|DRV1001:Pages|}++;
+                {|DRV1001:Fences|} = {|DRV1001:Pages|};
             }
 
-            public int Read() => Pages;
+            public int Read() => {|DRV1001:Pages|};
         }
         """,
         """
@@ -111,7 +118,8 @@ public sealed class AddRequiresCodeFixTests
             [GuardedBy("Lock")] public int Pages;
             [GuardedBy("Resv")] public int Fences;
 
-            [Requires("Lock", "Resv")]
+            [Requires("Resv")]
+            [Requires("Lock")]
             public void Both()
             {
                 Pages++;
@@ -121,12 +129,165 @@ public sealed class AddRequiresCodeFixTests
             [Requires("Lock")]
             public int Read() => Pages;
         }
-        """);
+        """,
+        new VerifyOptions
+        {
+            CodeActionEquivalenceKey = EquivalenceKey,
+            FixAllResult = """
+                using DriverSafety;
 
+                public sealed class Gem
+                {
+                    public Mutex Lock = new Mutex();
+                    public DmaResv Resv = new DmaResv();
+                    [GuardedBy("Lock")] public int Pages;
+                    [GuardedBy("Resv")] public int Fences;
+
+                    [Requires("Lock", "Resv")]
+                    public void Both()
+                    {
+                        Pages++;
+                        Fences = Pages;
+                    }
+
+                    [Requires("Lock")]
+                    public int Read() => Pages;
+                }
+                """,
+            NumberOfFixAllIterations = 1,
+        });
+
+    /// <summary>Two documents of one project: Fix All in document scope takes one pass per document, in project scope one pass.</summary>
     [Fact]
-    public async Task No_fix_inside_a_lambda_or_for_a_lock_named_by_a_local()
+    public Task FixAll_in_project_scope_fixes_every_document_of_the_project() => Verify.CodeFix(
+        """
+        using DriverSafety;
+
+        public sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            [GuardedBy("Lock")] public int Pages;
+
+            public void Grow() { {|DRV1001:Pages|}++; }
+        }
+        """,
+        """
+        using DriverSafety;
+
+        public sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            [GuardedBy("Lock")] public int Pages;
+
+            [Requires("Lock")]
+            public void Grow() { Pages++; }
+        }
+        """,
+        new VerifyOptions
+        {
+            ExtraDocuments = new[]
+            {
+                """
+                using DriverSafety;
+
+                public static class Mapper
+                {
+                    public static void Map(Gem gem)
+                    {
+                        {|DRV1001:gem.Pages|} = 0;
+                    }
+                }
+                """,
+            },
+            FixedExtraDocuments = new[]
+            {
+                """
+                using DriverSafety;
+
+                public static class Mapper
+                {
+                    [Requires("gem.Lock")]
+                    public static void Map(Gem gem)
+                    {
+                        gem.Pages = 0;
+                    }
+                }
+                """,
+            },
+            CodeActionEquivalenceKey = EquivalenceKey,
+            NumberOfFixAllInDocumentIterations = 2,
+            NumberOfFixAllInProjectIterations = 1,
+            NumberOfFixAllIterations = 1,
+        });
+
+    /// <summary>Two projects: Fix All in project scope takes one pass per project, in solution scope one pass for both.</summary>
+    [Fact]
+    public Task FixAll_in_solution_scope_fixes_every_project() => Verify.CodeFix(
+        """
+        using DriverSafety;
+
+        public sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            [GuardedBy("Lock")] public int Pages;
+
+            public void Grow() { {|DRV1001:Pages|}++; }
+        }
+        """,
+        """
+        using DriverSafety;
+
+        public sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            [GuardedBy("Lock")] public int Pages;
+
+            [Requires("Lock")]
+            public void Grow() { Pages++; }
+        }
+        """,
+        new VerifyOptions
+        {
+            OtherProjectDocuments = new[]
+            {
+                """
+                using DriverSafety;
+
+                public sealed class Fence
+                {
+                    public SpinLock Lock = new SpinLock();
+                    [GuardedBy("Lock")] public int Seqno;
+
+                    public int Next() => {|DRV1001:Seqno|} + 1;
+                }
+                """,
+            },
+            FixedOtherProjectDocuments = new[]
+            {
+                """
+                using DriverSafety;
+
+                public sealed class Fence
+                {
+                    public SpinLock Lock = new SpinLock();
+                    [GuardedBy("Lock")] public int Seqno;
+
+                    [Requires("Lock")]
+                    public int Next() => Seqno + 1;
+                }
+                """,
+            },
+            CodeActionEquivalenceKey = EquivalenceKey,
+            NumberOfFixAllInDocumentIterations = 2,
+            NumberOfFixAllInProjectIterations = 2,
+            NumberOfFixAllIterations = 1,
+        });
+
+    /// <summary>A diagnostic inside a lambda, or on a lock named through a local, offers no fix: the code stays as it is.</summary>
+    [Fact]
+    public Task No_fix_inside_a_lambda_or_for_a_lock_named_by_a_local()
     {
-        var source = """
+        const string source = """
             using System;
             using DriverSafety;
 
@@ -135,29 +296,15 @@ public sealed class AddRequiresCodeFixTests
                 public Mutex Lock = new Mutex();
                 [GuardedBy("Lock")] public int Pages;
 
-                public Action Later() => () => Pages++;
+                public Action Later() => () => {|DRV1001:Pages|}++;
 
                 public void Local()
                 {
                     var other = new Gem();
-                    other.Pages = 1;
+                    {|DRV1001:other.Pages|} = 1;
                 }
             }
             """;
-        var document = TestProject.Create(new[] { source }, referenceAnnotations: true, includePrelude: true).Documents.Single(d => d.Name == TestProject.DocumentName(0));
-        var compilation = await TestProject.CompileAsync(document.Project, allowCompilerErrors: false);
-        var diagnostics = await compilation
-            .WithAnalyzers(System.Collections.Immutable.ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new DriverSafetyAnalyzer()))
-            .GetAnalyzerDiagnosticsAsync();
-        var fixable = diagnostics.Where(d => d.Id == "DRV1001").ToArray();
-        Assert.Equal(2, fixable.Length);
-
-        var fix = new AddRequiresCodeFix();
-        foreach (var diagnostic in fixable)
-        {
-            var offered = new List<Microsoft.CodeAnalysis.CodeActions.CodeAction>();
-            await fix.RegisterCodeFixesAsync(new Microsoft.CodeAnalysis.CodeFixes.CodeFixContext(document, diagnostic, (a, _) => offered.Add(a), CancellationToken.None));
-            Assert.Empty(offered);
-        }
+        return Verify.CodeFix(source, source);
     }
 }

@@ -120,13 +120,8 @@ public sealed class EngineBoundTests
                 }
             }
             """;
-        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path: "Test.cs");
-        var prelude = CSharpSyntaxTree.ParseText(Prelude.Source, new CSharpParseOptions(LanguageVersion.Latest), path: Prelude.FileName);
-        var compilation = CSharpCompilation.Create(
-            "EngineBound",
-            new[] { prelude, tree },
-            TestReferences.Framework.Add(TestReferences.Annotations),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var tree = AnalyzerRun.Parse(source, "Test.cs");
+        var compilation = AnalyzerRun.Compile("EngineBound", new[] { AnalyzerRun.Prelude(), tree });
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
 
         var model = compilation.GetSemanticModel(tree);

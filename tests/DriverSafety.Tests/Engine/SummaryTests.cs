@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Engine;
 
@@ -10,7 +10,7 @@ namespace DriverSafety.Tests.Engine;
 public sealed class SummaryTests
 {
     [Fact]
-    public Task MutualRecursionThatTakesTheLockIsFoundWithItsChain() => Verifier.Test("""
+    public Task MutualRecursionThatTakesTheLockIsFoundWithItsChain() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -36,15 +36,16 @@ public sealed class SummaryTests
 
             public void Start()
             {
-                _m.Lock();
-                [|Even(4)|];
+                {|#1:_m.Lock()|};
+                {|#0:Even(4)|};
                 _m.Unlock();
             }
         }
-        """).WithId("DRV1005").WithMessageContaining("through 'Even → Odd → Mutex.Lock'").RunAsync();
+        """,
+        Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1).WithMessage("Acquiring lock '_m' that is already held (acquired at line 26) through 'Even → Odd → Mutex.Lock': self-deadlock"));
 
     [Fact]
-    public Task RecursionThatNeverTakesTheHeldLockIsSilent() => Verifier.VerifyAsync("""
+    public Task RecursionThatNeverTakesTheHeldLockIsSilent() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -71,7 +72,7 @@ public sealed class SummaryTests
         """);
 
     [Fact]
-    public Task RecursionThatRetakesAHeldLockIsSelfDeadlock() => Verifier.VerifyAsync("""
+    public Task RecursionThatRetakesAHeldLockIsSelfDeadlock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _other = new Mutex();
@@ -80,16 +81,17 @@ public sealed class SummaryTests
 
             private int Width(int n)
             {
-                _other.Lock();
-                var w = n > 1 ? [|Depth(n / 2)|] : 1;
+                {|#1:_other.Lock()|};
+                var w = n > 1 ? {|#0:Depth(n / 2)|} : 1;
                 _other.Unlock();
                 return w;
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task ALongCallChainIsFollowedToTheBottom() => Verifier.Test(ChainSource(200)).WithId("DRV1005").RunAsync();
+    public Task ALongCallChainIsFollowedToTheBottom() =>
+        Verify.Analyzer(ChainSource(200), Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 
     private static string ChainSource(int length)
     {
@@ -98,6 +100,6 @@ public sealed class SummaryTests
                 ? $"    private void C{i}() {{ _m.Lock(); _m.Unlock(); }}\n"
                 : $"    private void C{i}() {{ C{i + 1}(); }}\n"));
         return "public sealed class Dev\n{\n    private readonly Mutex _m = new Mutex();\n" + methods +
-            "    public void Start() { _m.Lock(); [|C0()|]; _m.Unlock(); }\n}\n";
+            "    public void Start() { {|#1:_m.Lock()|}; {|#0:C0()|}; _m.Unlock(); }\n}\n";
     }
 }

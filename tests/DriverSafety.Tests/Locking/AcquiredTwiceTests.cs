@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -7,22 +7,23 @@ namespace DriverSafety.Tests.Locking;
 public sealed class AcquiredTwiceTests
 {
     [Fact]
-    public Task DoubleLock() => Verifier.VerifyAsync("""
+    public Task DoubleLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
             public void Start()
             {
-                _m.Lock();
-                [|_m.Lock()|];
+                {|#1:_m.Lock()|};
+                {|#0:_m.Lock()|};
                 _m.Unlock();
             }
         }
-        """, "DRV1005", messageContains: "_m");
+        """,
+        Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1).WithMessage("Acquiring lock '_m' that is already held (acquired at line 7): self-deadlock"));
 
     [Fact]
-    public Task RelockAfterUnlock() => Verifier.VerifyAsync("""
+    public Task RelockAfterUnlock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -38,7 +39,7 @@ public sealed class AcquiredTwiceTests
         """);
 
     [Fact]
-    public Task CalleeAcquiresTheHeldLock() => Verifier.VerifyAsync("""
+    public Task CalleeAcquiresTheHeldLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -51,8 +52,8 @@ public sealed class AcquiredTwiceTests
 
             public void Start()
             {
-                _m.Lock();
-                [|Helper()|];
+                {|#1:_m.Lock()|};
+                {|#0:Helper()|};
                 _m.Unlock();
             }
 
@@ -61,10 +62,10 @@ public sealed class AcquiredTwiceTests
                 Helper();
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task CalleeAcquiresThroughItsParameter() => Verifier.VerifyAsync("""
+    public Task CalleeAcquiresThroughItsParameter() => Verify.Analyzer("""
         public sealed class Dev
         {
             public readonly Mutex M = new Mutex();
@@ -80,15 +81,15 @@ public sealed class AcquiredTwiceTests
 
             public static void Use(Dev d)
             {
-                d.M.Lock();
-                [|Reset(d)|];
+                {|#1:d.M.Lock()|};
+                {|#0:Reset(d)|};
                 d.M.Unlock();
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task CalleeAcquiresTransitively() => Verifier.VerifyAsync("""
+    public Task CalleeAcquiresTransitively() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -98,15 +99,15 @@ public sealed class AcquiredTwiceTests
 
             public void Start()
             {
-                _m.Lock();
-                [|Middle()|];
+                {|#1:_m.Lock()|};
+                {|#0:Middle()|};
                 _m.Unlock();
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task AcquiringARequiredLock() => Verifier.VerifyAsync("""
+    public Task AcquiringARequiredLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -114,28 +115,28 @@ public sealed class AcquiredTwiceTests
             [Requires("_m")]
             public void Update()
             {
-                [|_m.Lock()|];
+                {|DRV1005:_m.Lock()|};
             }
         }
-        """, "DRV1005");
+        """);
 
     [Fact]
-    public Task WriteLockUnderReadLock() => Verifier.VerifyAsync("""
+    public Task WriteLockUnderReadLock() => Verify.Analyzer("""
         public sealed class Mm
         {
             private readonly RwSemaphore _sem = new RwSemaphore();
 
             public void Upgrade()
             {
-                _sem.DownRead();
-                [|_sem.DownWrite()|];
+                {|#1:_sem.DownRead()|};
+                {|#0:_sem.DownWrite()|};
                 _sem.UpWrite();
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task SameLockOfTwoObjectsIsNotSelfDeadlock() => Verifier.VerifyAsync("""
+    public Task SameLockOfTwoObjectsIsNotSelfDeadlock() => Verify.Analyzer("""
         public sealed class Dev
         {
             public readonly Mutex M = new Mutex();
@@ -156,7 +157,7 @@ public sealed class AcquiredTwiceTests
         """);
 
     [Fact]
-    public Task CalleeWithExcludesIsDrv1006NotDrv1005() => Verifier.VerifyAsync("""
+    public Task CalleeWithExcludesIsDrv1006NotDrv1005() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -166,15 +167,15 @@ public sealed class AcquiredTwiceTests
 
             public void Start()
             {
-                _m.Lock();
-                {|DRV1006:Helper()|};
+                {|#1:_m.Lock()|};
+                {|#0:Helper()|};
                 _m.Unlock();
             }
         }
-        """);
+        """, Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task StaticLockAcquiredTwiceThroughACallee() => Verifier.VerifyAsync("""
+    public Task StaticLockAcquiredTwiceThroughACallee() => Verify.Analyzer("""
         public static class Device
         {
             public static readonly Mutex StructMutex = new Mutex();
@@ -183,10 +184,10 @@ public sealed class AcquiredTwiceTests
 
             public static void Suspend()
             {
-                StructMutex.Lock();
-                [|Evict()|];
+                {|#1:StructMutex.Lock()|};
+                {|#0:Evict()|};
                 StructMutex.Unlock();
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 }

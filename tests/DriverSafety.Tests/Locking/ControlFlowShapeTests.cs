@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -17,7 +17,7 @@ public sealed class ControlFlowShapeTests
         """;
 
     [Fact]
-    public Task UnlockInACatchHandlerThatRethrows() => Verifier.VerifyAsync(Dev + """
+    public Task UnlockInACatchHandlerThatRethrows() => Verify.Analyzer(Dev + """
             public void Start()
             {
                 _m.Lock();
@@ -39,7 +39,7 @@ public sealed class ControlFlowShapeTests
         """);
 
     [Fact]
-    public Task TryCatchFinallyUnderTheLock() => Verifier.VerifyAsync(Dev + """
+    public Task TryCatchFinallyUnderTheLock() => Verify.Analyzer(Dev + """
             public void Start()
             {
                 _m.Lock();
@@ -61,7 +61,7 @@ public sealed class ControlFlowShapeTests
         """);
 
     [Fact]
-    public Task ForeachWithBalancedBody() => Verifier.VerifyAsync(Dev + """
+    public Task ForeachWithBalancedBody() => Verify.Analyzer(Dev + """
             public void Add(int[] items)
             {
                 foreach (var x in items)
@@ -75,7 +75,7 @@ public sealed class ControlFlowShapeTests
         """);
 
     [Fact]
-    public Task DoWhileWithBalancedBody() => Verifier.VerifyAsync(Dev + """
+    public Task DoWhileWithBalancedBody() => Verify.Analyzer(Dev + """
             public void Add(Func<bool> more)
             {
                 do
@@ -90,36 +90,36 @@ public sealed class ControlFlowShapeTests
         """);
 
     [Fact]
-    public Task ForeachWithUnbalancedBody() => Verifier.VerifyAsync(Dev + """
+    public Task ForeachWithUnbalancedBody() => Verify.Analyzer(Dev + """
             public void Add(int[] items)
             {
-                foreach (var x in items)
+                foreach (var x in {|#1:items|})
                 {
-                    [|_m.Lock()|];
+                    {|#0:_m.Lock()|};
                     _count += x;
                 }
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task PropertyAccessorBodiesAreAnalysed() => Verifier.VerifyAsync(Dev + """
+    public Task PropertyAccessorBodiesAreAnalysed() => Verify.Analyzer(Dev + """
             public int Count
             {
-                get { return [|_count|]; }
+                get { return {|DRV1001:_count|}; }
                 set { _m.Lock(); _count = value; _m.Unlock(); }
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task RequiresPropertyAccessorStartsWithTheLockHeld() => Verifier.VerifyAsync(Dev + """
+    public Task RequiresPropertyAccessorStartsWithTheLockHeld() => Verify.Analyzer(Dev + """
             [Requires("_m")] public int Count => _count;
         }
         """);
 
     [Fact]
-    public Task FieldInitializerIsConstruction() => Verifier.VerifyAsync("""
+    public Task FieldInitializerIsConstruction() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -129,29 +129,29 @@ public sealed class ControlFlowShapeTests
         """);
 
     [Fact]
-    public Task ConstructorLeakingALock() => Verifier.Test(Dev + """
+    public Task ConstructorLeakingALock() => Verify.Analyzer(Dev + """
             public Dev()
             {
-                [|_m.Lock()|];
+                {|#0:_m.Lock()|};
                 _count = 1;
-            }
+            {|#1:}|}
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "}").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task RecursionOnTheSameLockIsSelfDeadlock() => Verifier.VerifyAsync(Dev + """
+    public Task RecursionOnTheSameLockIsSelfDeadlock() => Verify.Analyzer(Dev + """
             public void Walk(int depth)
             {
-                _m.Lock();
+                {|#1:_m.Lock()|};
                 if (depth > 0)
-                    [|Walk(depth - 1)|];
+                    {|#0:Walk(depth - 1)|};
                 _m.Unlock();
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task RecursionOnAnotherObjectsLock() => Verifier.VerifyAsync("""
+    public Task RecursionOnAnotherObjectsLock() => Verify.Analyzer("""
         public sealed class Node
         {
             public readonly SpinLock Lock = new SpinLock();
@@ -170,14 +170,14 @@ public sealed class ControlFlowShapeTests
         """);
 
     [Fact]
-    public Task ConditionalExpressionChoosingTheLockedPath() => Verifier.VerifyAsync(Dev + """
+    public Task ConditionalExpressionChoosingTheLockedPath() => Verify.Analyzer(Dev + """
             public int Read(bool locked)
             {
                 _m.Lock();
                 var n = locked ? _count : 0;
                 _m.Unlock();
-                return locked ? [|_count|] : n;
+                return locked ? {|DRV1001:_count|} : n;
             }
         }
-        """, "DRV1001");
+        """);
 }

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -19,20 +19,21 @@ public sealed class ExcludedLockTests
         """;
 
     [Fact]
-    public Task CallWhileHoldingTheExcludedLock() => Verifier.VerifyAsync(Dev + """
+    public Task CallWhileHoldingTheExcludedLock() => Verify.Analyzer(Dev + """
         public static class User
         {
             public static void Use(Dev d)
             {
-                d.M.Lock();
-                [|d.Reset()|];
+                {|#1:d.M.Lock()|};
+                {|#0:d.Reset()|};
                 d.M.Unlock();
             }
         }
-        """, "DRV1006", messageContains: "d.M");
+        """,
+        Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1).WithMessage("Calling 'Reset' while holding lock 'd.M', which it excludes"));
 
     [Fact]
-    public Task CallWithoutTheLock() => Verifier.VerifyAsync(Dev + """
+    public Task CallWithoutTheLock() => Verify.Analyzer(Dev + """
         public static class User
         {
             public static void Use(Dev d)
@@ -46,7 +47,7 @@ public sealed class ExcludedLockTests
         """);
 
     [Fact]
-    public Task AnotherObjectsLockIsNotExcluded() => Verifier.VerifyAsync(Dev + """
+    public Task AnotherObjectsLockIsNotExcluded() => Verify.Analyzer(Dev + """
         public static class User
         {
             public static void Use(Dev a, Dev b)
@@ -59,21 +60,21 @@ public sealed class ExcludedLockTests
         """);
 
     [Fact]
-    public Task ParameterSubstitution() => Verifier.VerifyAsync(Dev + """
+    public Task ParameterSubstitution() => Verify.Analyzer(Dev + """
         public static class User
         {
             public static void Use(Dev a, Dev b)
             {
-                a.M.Lock();
+                {|#1:a.M.Lock()|};
                 Dev.ResetDev(b);
-                [|Dev.ResetDev(a)|];
+                {|#0:Dev.ResetDev(a)|};
                 a.M.Unlock();
             }
         }
-        """, "DRV1006");
+        """, Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task StaticExcludedLock() => Verifier.VerifyAsync("""
+    public Task StaticExcludedLock() => Verify.Analyzer("""
         public static class Device
         {
             public static readonly Mutex StructMutex = new Mutex();
@@ -85,15 +86,15 @@ public sealed class ExcludedLockTests
             public static void Use()
             {
                 Device.Suspend();
-                Device.StructMutex.Lock();
-                [|Device.Suspend()|];
+                {|#1:Device.StructMutex.Lock()|};
+                {|#0:Device.Suspend()|};
                 Device.StructMutex.Unlock();
             }
         }
-        """, "DRV1006");
+        """, Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task InterfaceContractAppliesToCallsThroughTheImplementation() => Verifier.VerifyAsync(Dev + """
+    public Task InterfaceContractAppliesToCallsThroughTheImplementation() => Verify.Analyzer(Dev + """
         public interface IResetOps
         {
             [Excludes("d.M")] void Reset(Dev d);
@@ -108,15 +109,15 @@ public sealed class ExcludedLockTests
         {
             public static void Use(Ops ops, Dev d)
             {
-                d.M.Lock();
-                [|ops.Reset(d)|];
+                {|#1:d.M.Lock()|};
+                {|#0:ops.Reset(d)|};
                 d.M.Unlock();
             }
         }
-        """, "DRV1006");
+        """, Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task LambdaCreatedUnderTheLockDoesNotRunUnderIt() => Verifier.VerifyAsync(Dev + """
+    public Task LambdaCreatedUnderTheLockDoesNotRunUnderIt() => Verify.Analyzer(Dev + """
         public static class User
         {
             public static Action Use(Dev d)
@@ -130,7 +131,7 @@ public sealed class ExcludedLockTests
         """);
 
     [Fact]
-    public Task ExcludesUnderCSharpLock() => Verifier.VerifyAsync("""
+    public Task ExcludesUnderCSharpLock() => Verify.Analyzer("""
         public sealed class Table
         {
             private readonly object _sync = new object();
@@ -139,11 +140,11 @@ public sealed class ExcludedLockTests
             public void Grow()
             {
                 Resize();
-                lock (_sync)
+                lock ({|#1:_sync|})
                 {
-                    [|Resize()|];
+                    {|#0:Resize()|};
                 }
             }
         }
-        """, "DRV1006");
+        """, Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1));
 }

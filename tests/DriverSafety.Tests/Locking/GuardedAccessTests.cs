@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -15,13 +15,13 @@ public sealed class GuardedAccessTests
         """;
 
     [Fact]
-    public Task ReadWithoutLock() => Verifier.VerifyAsync(Counter + """
-            public int Get() => [|Count|];
+    public Task ReadWithoutLock() => Verify.Analyzer(Counter + """
+            public int Get() => {|#0:Count|};
         }
-        """, "DRV1001", messageContains: "Lock");
+        """, Verify.Diagnostic("DRV1001").WithLocation(0).WithMessage("Read of 'Count' requires lock 'Lock' held"));
 
     [Fact]
-    public Task ReadUnderLock() => Verifier.VerifyAsync(Counter + """
+    public Task ReadUnderLock() => Verify.Analyzer(Counter + """
             public int Get()
             {
                 Lock.Lock();
@@ -33,30 +33,30 @@ public sealed class GuardedAccessTests
         """);
 
     [Fact]
-    public Task WriteWithoutLock() => Verifier.VerifyAsync(Counter + """
-            public void Set(int v) { [|Count|] = v; }
+    public Task WriteWithoutLock() => Verify.Analyzer(Counter + """
+            public void Set(int v) { {|DRV1001:Count|} = v; }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task IncrementAndCompoundAssignmentReportTheMemberReference() => Verifier.VerifyAsync(Counter + """
+    public Task IncrementAndCompoundAssignmentReportTheMemberReference() => Verify.Analyzer(Counter + """
             public void Bump()
             {
-                [|Count|]++;
-                --[|Count|];
-                [|Count|] += 2;
+                {|DRV1001:Count|}++;
+                --{|DRV1001:Count|};
+                {|DRV1001:Count|} += 2;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task ThisQualifiedAccessReportsTheWholeExpression() => Verifier.VerifyAsync(Counter + """
-            public void Reset() { [|this.Count|] = 0; }
+    public Task ThisQualifiedAccessReportsTheWholeExpression() => Verify.Analyzer(Counter + """
+            public void Reset() { {|DRV1001:this.Count|} = 0; }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task QualifiedAccessOnAnotherObject() => Verifier.VerifyAsync(Counter + """
+    public Task QualifiedAccessOnAnotherObject() => Verify.Analyzer(Counter + """
         }
 
         public static class User
@@ -65,68 +65,68 @@ public sealed class GuardedAccessTests
             {
                 c.Lock.Lock();
                 c.Count = 1;
-                [|d.Count|] = 1;
+                {|#0:d.Count|} = 1;
                 c.Lock.Unlock();
             }
         }
-        """, "DRV1001", messageContains: "d.Lock");
+        """, Verify.Diagnostic("DRV1001").WithLocation(0).WithMessage("Write of 'Count' requires lock 'd.Lock' held exclusively"));
 
     [Fact]
-    public Task GuardedPropertyWithoutLock() => Verifier.VerifyAsync(Counter + """
-            public void Grow() { [|Size|] = [|Size|] * 2; }
+    public Task GuardedPropertyWithoutLock() => Verify.Analyzer(Counter + """
+            public void Grow() { {|DRV1001:Size|} = {|DRV1001:Size|} * 2; }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task AccessAfterUnlock() => Verifier.VerifyAsync(Counter + """
+    public Task AccessAfterUnlock() => Verify.Analyzer(Counter + """
             public void Twice()
             {
                 Lock.Lock();
                 Count = 1;
                 Lock.Unlock();
-                [|Count|] = 2;
+                {|DRV1001:Count|} = 2;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task AccessBeforeLock() => Verifier.VerifyAsync(Counter + """
+    public Task AccessBeforeLock() => Verify.Analyzer(Counter + """
             public void Early()
             {
-                [|Count|] = 1;
+                {|DRV1001:Count|} = 1;
                 Lock.Lock();
                 Count = 2;
                 Lock.Unlock();
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task ConstructorMayInitialiseItsOwnGuardedMembers() => Verifier.VerifyAsync(Counter + """
+    public Task ConstructorMayInitialiseItsOwnGuardedMembers() => Verify.Analyzer(Counter + """
             public Counter() { Count = 5; Size = 3; this.Count++; }
         }
         """);
 
     [Fact]
-    public Task ConstructorAccessToAnotherObjectIsChecked() => Verifier.VerifyAsync(Counter + """
-            public Counter(Counter other) { Count = [|other.Count|]; }
+    public Task ConstructorAccessToAnotherObjectIsChecked() => Verify.Analyzer(Counter + """
+            public Counter(Counter other) { Count = {|DRV1001:other.Count|}; }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task RefArgumentIsAWrite() => Verifier.VerifyAsync(Counter + """
-            public void Atomic() { Interlocked.Increment(ref [|Count|]); }
+    public Task RefArgumentIsAWrite() => Verify.Analyzer(Counter + """
+            public void Atomic() { Interlocked.Increment(ref {|DRV1001:Count|}); }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task OutArgumentIsAWrite() => Verifier.VerifyAsync(Counter + """
-            public bool Parse(string s) => int.TryParse(s, out [|Count|]);
+    public Task OutArgumentIsAWrite() => Verify.Analyzer(Counter + """
+            public bool Parse(string s) => int.TryParse(s, out {|DRV1001:Count|});
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task RefArgumentUnderLock() => Verifier.VerifyAsync(Counter + """
+    public Task RefArgumentUnderLock() => Verify.Analyzer(Counter + """
             public void Atomic()
             {
                 Lock.Lock();
@@ -137,13 +137,13 @@ public sealed class GuardedAccessTests
         """);
 
     [Fact]
-    public Task NameofIsNotAnAccess() => Verifier.VerifyAsync(Counter + """
+    public Task NameofIsNotAnAccess() => Verify.Analyzer(Counter + """
             public string Name() => nameof(Count);
         }
         """);
 
     [Fact]
-    public Task TryFinallyRelease() => Verifier.VerifyAsync(Counter + """
+    public Task TryFinallyRelease() => Verify.Analyzer(Counter + """
             public void Safe()
             {
                 Lock.Lock();
@@ -156,13 +156,13 @@ public sealed class GuardedAccessTests
                     Lock.Unlock();
                 }
 
-                [|Count|]++;
+                {|DRV1001:Count|}++;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task EarlyReturnThatReleases() => Verifier.VerifyAsync(Counter + """
+    public Task EarlyReturnThatReleases() => Verify.Analyzer(Counter + """
             public int Take(bool empty)
             {
                 Lock.Lock();
@@ -180,7 +180,7 @@ public sealed class GuardedAccessTests
         """);
 
     [Fact]
-    public Task BalancedLoopBody() => Verifier.VerifyAsync(Counter + """
+    public Task BalancedLoopBody() => Verify.Analyzer(Counter + """
             public void Many(int n)
             {
                 for (var i = 0; i < n; i++)
@@ -194,7 +194,7 @@ public sealed class GuardedAccessTests
         """);
 
     [Fact]
-    public Task SharedHoldAllowsReads() => Verifier.VerifyAsync("""
+    public Task SharedHoldAllowsReads() => Verify.Analyzer("""
         public sealed class Mm
         {
             public readonly RwSemaphore MmapLock = new RwSemaphore();
@@ -211,7 +211,7 @@ public sealed class GuardedAccessTests
         """);
 
     [Fact]
-    public Task SharedHoldDoesNotAllowWrites() => Verifier.VerifyAsync("""
+    public Task SharedHoldDoesNotAllowWrites() => Verify.Analyzer("""
         public sealed class Mm
         {
             public readonly RwSemaphore MmapLock = new RwSemaphore();
@@ -219,17 +219,20 @@ public sealed class GuardedAccessTests
 
             public void Write()
             {
-                MmapLock.DownRead();
-                [|MapCount|]++;
-                [|MapCount|] = 0;
-                Interlocked.Increment(ref [|MapCount|]);
+                {|#1:MmapLock.DownRead()|};
+                {|#0:MapCount|}++;
+                {|#2:MapCount|} = 0;
+                Interlocked.Increment(ref {|#3:MapCount|});
                 MmapLock.UpRead();
             }
         }
-        """, "DRV1001");
+        """,
+        Verify.Diagnostic("DRV1001").WithLocation(0).WithLocation(1),
+        Verify.Diagnostic("DRV1001").WithLocation(2).WithLocation(1),
+        Verify.Diagnostic("DRV1001").WithLocation(3).WithLocation(1));
 
     [Fact]
-    public Task ExclusiveHoldAllowsWrites() => Verifier.VerifyAsync("""
+    public Task ExclusiveHoldAllowsWrites() => Verify.Analyzer("""
         public sealed class Mm
         {
             public readonly RwSemaphore MmapLock = new RwSemaphore();
@@ -245,7 +248,7 @@ public sealed class GuardedAccessTests
         """);
 
     [Fact]
-    public Task CSharpLockStatementIsALock() => Verifier.VerifyAsync("""
+    public Task CSharpLockStatementIsALock() => Verify.Analyzer("""
         public sealed class Queue
         {
             private readonly object _sync = new object();
@@ -258,13 +261,13 @@ public sealed class GuardedAccessTests
                     _n++;
                 }
 
-                [|_n|]++;
+                {|DRV1001:_n|}++;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task MonitorEnterExitIsALock() => Verifier.VerifyAsync("""
+    public Task MonitorEnterExitIsALock() => Verify.Analyzer("""
         public sealed class Queue
         {
             private readonly object _sync = new object();
@@ -286,7 +289,7 @@ public sealed class GuardedAccessTests
         """);
 
     [Fact]
-    public Task StaticLockTypeMember() => Verifier.VerifyAsync("""
+    public Task StaticLockTypeMember() => Verify.Analyzer("""
         public static class Registry
         {
             public static readonly Mutex Lock = new Mutex();
@@ -302,12 +305,12 @@ public sealed class GuardedAccessTests
                 Registry.Lock.Unlock();
             }
 
-            public static void Bad() { [|Registry.Count|]++; }
+            public static void Bad() { {|DRV1001:Registry.Count|}++; }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task MemberPathLock() => Verifier.VerifyAsync("""
+    public Task MemberPathLock() => Verify.Analyzer("""
         public sealed class Mm { public readonly RwSemaphore MmapLock = new RwSemaphore(); }
 
         public sealed class Vma
@@ -325,12 +328,13 @@ public sealed class GuardedAccessTests
                 vma.Mm.MmapLock.UpWrite();
             }
 
-            public static void Bad(Vma vma) { [|vma.Flags|] = 1; }
+            public static void Bad(Vma vma) { {|#0:vma.Flags|} = 1; }
         }
-        """, "DRV1001", messageContains: "vma.Mm.MmapLock");
+        """,
+        Verify.Diagnostic("DRV1001").WithLocation(0).WithMessage("Write of 'Flags' requires lock 'vma.Mm.MmapLock' held exclusively"));
 
     [Fact]
-    public Task NoAliasAnalysisThroughALocal() => Verifier.VerifyAsync("""
+    public Task NoAliasAnalysisThroughALocal() => Verify.Analyzer("""
         public sealed class Mm { public readonly RwSemaphore MmapLock = new RwSemaphore(); }
 
         public sealed class Vma
@@ -345,14 +349,14 @@ public sealed class GuardedAccessTests
             {
                 var mm = vma.Mm;
                 mm.MmapLock.DownWrite();
-                [|vma.Flags|] = 1;
+                {|DRV1001:vma.Flags|} = 1;
                 mm.MmapLock.UpWrite();
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task WrongObjectsLock() => Verifier.VerifyAsync(Counter + """
+    public Task WrongObjectsLock() => Verify.Analyzer(Counter + """
         }
 
         public static class User
@@ -360,10 +364,10 @@ public sealed class GuardedAccessTests
             public static int Sum(Counter a, Counter b)
             {
                 a.Lock.Lock();
-                var n = a.Count + [|b.Count|];
+                var n = a.Count + {|DRV1001:b.Count|};
                 a.Lock.Unlock();
                 return n;
             }
         }
-        """, "DRV1001");
+        """);
 }

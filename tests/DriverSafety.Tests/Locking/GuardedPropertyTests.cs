@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -10,7 +10,7 @@ namespace DriverSafety.Tests.Locking;
 public sealed class GuardedPropertyTests
 {
     [Fact]
-    public Task AccessorsOfAGuardedPropertyRunUnderItsLock() => Verifier.VerifyAsync("""
+    public Task AccessorsOfAGuardedPropertyRunUnderItsLock() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv = new DmaResv();
@@ -23,12 +23,12 @@ public sealed class GuardedPropertyTests
                 set => _pinCount = value;
             }
 
-            public int Peek() => [|PinCount|];
+            public int Peek() => {|DRV1001:PinCount|};
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task GetterHoldsTheLockSharedOnly() => Verifier.VerifyAsync("""
+    public Task GetterHoldsTheLockSharedOnly() => Verify.Analyzer("""
         public sealed class Gem
         {
             public RwSemaphore Sem = new RwSemaphore();
@@ -39,10 +39,10 @@ public sealed class GuardedPropertyTests
             {
                 get
                 {
-                    [|_reads|]++;
+                    {|DRV1001:_reads|}++;
                     return _reads;
                 }
             }
         }
-        """, "DRV1001");
+        """);
 }

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -10,7 +10,7 @@ namespace DriverSafety.Tests.Locking;
 public sealed class HeldOnSomePathsTests
 {
     [Fact]
-    public Task ConditionalAcquireThenUnconditionalRelease() => Verifier.VerifyAsync("""
+    public Task ConditionalAcquireThenUnconditionalRelease() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -18,14 +18,15 @@ public sealed class HeldOnSomePathsTests
             public void Start(bool quick)
             {
                 if (!quick)
-                    [|_m.Lock()|];
-                _m.Unlock();
+                    {|#0:_m.Lock()|};
+                {|#1:_m.Unlock();|}
             }
         }
-        """, "DRV1009", messageContains: "_m");
+        """,
+        Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1).WithMessage("Lock '_m' acquired here is held on some paths reaching line 9 and not on others"));
 
     [Fact]
-    public Task ConditionalAcquireLeftAtTheExitIsNotACascade() => Verifier.VerifyAsync("""
+    public Task ConditionalAcquireLeftAtTheExitIsNotACascade() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -33,14 +34,14 @@ public sealed class HeldOnSomePathsTests
             public void Start(bool quick)
             {
                 if (!quick)
-                    [|_m.Lock()|];
-                Console.WriteLine(quick);
+                    {|#0:_m.Lock()|};
+                {|#1:Console.WriteLine(quick);|}
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task SameConditionTwiceIsStillAMismatch() => Verifier.VerifyAsync("""
+    public Task SameConditionTwiceIsStillAMismatch() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -48,16 +49,16 @@ public sealed class HeldOnSomePathsTests
             public void Start(bool locked)
             {
                 if (locked)
-                    [|_m.Lock()|];
-                Console.WriteLine(locked);
+                    {|#0:_m.Lock()|};
+                {|#1:Console.WriteLine(locked);|}
                 if (locked)
                     _m.Unlock();
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task BothBranchesBalanced() => Verifier.VerifyAsync("""
+    public Task BothBranchesBalanced() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -84,40 +85,40 @@ public sealed class HeldOnSomePathsTests
         """);
 
     [Fact]
-    public Task UnbalancedLoopBody() => Verifier.VerifyAsync("""
+    public Task UnbalancedLoopBody() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
             public void Spin(Func<bool> more)
             {
-                while (more())
+                while ({|#1:more()|})
                 {
-                    [|_m.Lock()|];
+                    {|#0:_m.Lock()|};
                 }
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task LoopReleasingALockTakenBeforeIt() => Verifier.VerifyAsync("""
+    public Task LoopReleasingALockTakenBeforeIt() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
             public void Drain(int n)
             {
-                [|_m.Lock()|];
-                for (var i = 0; i < n; i++)
+                {|#0:_m.Lock()|};
+                for (var i = 0; {|#1:i < n|}; i++)
                 {
                     _m.Unlock();
                 }
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task SwitchWithOneCaseMissingTheRelease() => Verifier.VerifyAsync("""
+    public Task SwitchWithOneCaseMissingTheRelease() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -125,7 +126,7 @@ public sealed class HeldOnSomePathsTests
 
             public int Ioctl(int cmd)
             {
-                [|_m.Lock()|];
+                {|#0:_m.Lock()|};
                 switch (cmd)
                 {
                     case 0:
@@ -140,14 +141,14 @@ public sealed class HeldOnSomePathsTests
                         break;
                 }
 
-                Console.WriteLine(cmd);
+                {|#1:Console.WriteLine(cmd);|}
                 return 0;
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task GotoLadderJumpingPastARelease() => Verifier.VerifyAsync("""
+    public Task GotoLadderJumpingPastARelease() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _config = new Mutex();
@@ -158,7 +159,7 @@ public sealed class HeldOnSomePathsTests
                 _config.Lock();
                 if (a != 0)
                     goto err_unlock_config;
-                [|_irq.Lock()|];
+                {|#0:_irq.Lock()|};
                 if (b != 0)
                     goto err_unlock_config;
                 _irq.Unlock();
@@ -166,24 +167,24 @@ public sealed class HeldOnSomePathsTests
                 return 0;
 
             err_unlock_config:
-                _config.Unlock();
+                {|#1:_config.Unlock();|}
                 return -1;
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task CompoundTryLockConditionMergesBeforeTheRelease() => Verifier.VerifyAsync("""
+    public Task CompoundTryLockConditionMergesBeforeTheRelease() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
             public void Touch(bool flag)
             {
-                if (flag && [|_m.TryLock()|])
+                if (flag && {|#0:_m.TryLock()|})
                     Console.WriteLine(flag);
-                _m.Unlock();
+                {|#1:_m.Unlock();|}
             }
         }
-        """, "DRV1009");
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 }

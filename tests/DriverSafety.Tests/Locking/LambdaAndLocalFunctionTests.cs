@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -19,18 +19,18 @@ public sealed class LambdaAndLocalFunctionTests
         """;
 
     [Fact]
-    public Task LambdaCreatedUnderTheLockDoesNotRunUnderIt() => Verifier.VerifyAsync(Dev + """
+    public Task LambdaCreatedUnderTheLockDoesNotRunUnderIt() => Verify.Analyzer(Dev + """
             public void Start()
             {
                 _m.Lock();
-                Task.Run(() => [|_count|]++);
+                Task.Run(() => {|DRV1001:_count|}++);
                 _m.Unlock();
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task LambdaTakingTheLockItself() => Verifier.VerifyAsync(Dev + """
+    public Task LambdaTakingTheLockItself() => Verify.Analyzer(Dev + """
             public Task Start()
             {
                 return Task.Run(() =>
@@ -45,43 +45,43 @@ public sealed class LambdaAndLocalFunctionTests
         """);
 
     [Fact]
-    public Task RequiresCallInsideALambda() => Verifier.VerifyAsync(Dev + """
+    public Task RequiresCallInsideALambda() => Verify.Analyzer(Dev + """
             public Action Start()
             {
                 _m.Lock();
-                Action a = () => [|Flush()|];
+                Action a = () => {|DRV1002:Flush()|};
                 _m.Unlock();
                 return a;
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task LambdaLeakingItsLock() => Verifier.Test(Dev + """
+    public Task LambdaLeakingItsLock() => Verify.Analyzer(Dev + """
             public Action Start()
             {
                 return () =>
                 {
-                    [|_m.Lock()|];
+                    {|#0:_m.Lock()|};
                     _count++;
-                };
+                {|#1:}|};
             }
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "}").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task LambdaDoesNotInheritTheEnclosingMethodsContract() => Verifier.VerifyAsync(Dev + """
+    public Task LambdaDoesNotInheritTheEnclosingMethodsContract() => Verify.Analyzer(Dev + """
             [Requires("_m")]
             public Func<int> Snapshot()
             {
                 var now = _count;
-                return () => [|_count|] + now;
+                return () => {|DRV1001:_count|} + now;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task LocalFunctionCalledOnlyUnderTheLock() => Verifier.VerifyAsync(Dev + """
+    public Task LocalFunctionCalledOnlyUnderTheLock() => Verify.Analyzer(Dev + """
             public void Start()
             {
                 _m.Lock();
@@ -95,7 +95,7 @@ public sealed class LambdaAndLocalFunctionTests
         """);
 
     [Fact]
-    public Task LocalFunctionCalledOnceWithoutTheLock() => Verifier.VerifyAsync(Dev + """
+    public Task LocalFunctionCalledOnceWithoutTheLock() => Verify.Analyzer(Dev + """
             public void Start()
             {
                 _m.Lock();
@@ -103,26 +103,26 @@ public sealed class LambdaAndLocalFunctionTests
                 _m.Unlock();
                 Bump();
 
-                void Bump() { [|_count|]++; }
+                void Bump() { {|DRV1001:_count|}++; }
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task LocalFunctionFindingIsReportedOnce() => Verifier.VerifyAsync(Dev + """
+    public Task LocalFunctionFindingIsReportedOnce() => Verify.Analyzer(Dev + """
             public void Start()
             {
                 Bump();
                 Bump();
                 Bump();
 
-                void Bump() { [|_count|]++; }
+                void Bump() { {|DRV1001:_count|}++; }
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task StaticLocalFunctionWithParameter() => Verifier.VerifyAsync("""
+    public Task StaticLocalFunctionWithParameter() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
@@ -141,7 +141,7 @@ public sealed class LambdaAndLocalFunctionTests
         """);
 
     [Fact]
-    public Task LocalFunctionBalancingItsOwnLock() => Verifier.VerifyAsync(Dev + """
+    public Task LocalFunctionBalancingItsOwnLock() => Verify.Analyzer(Dev + """
             public void Start()
             {
                 Bump();

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -16,7 +16,7 @@ public sealed class LockGuardTests
         """;
 
     [Fact]
-    public Task UsingDeclarationHoldsToTheEndOfTheMethod() => Verifier.VerifyAsync(Gem + """
+    public Task UsingDeclarationHoldsToTheEndOfTheMethod() => Verify.Analyzer(Gem + """
             public int Pin(bool early)
             {
                 using var guard = Resv.LockScoped();
@@ -30,7 +30,7 @@ public sealed class LockGuardTests
         """);
 
     [Fact]
-    public Task UsingDeclarationEndsWithItsBlock() => Verifier.VerifyAsync(Gem + """
+    public Task UsingDeclarationEndsWithItsBlock() => Verify.Analyzer(Gem + """
             public void Pin()
             {
                 {
@@ -38,13 +38,13 @@ public sealed class LockGuardTests
                     Pages++;
                 }
 
-                [|Pages|]++;
+                {|DRV1001:Pages|}++;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task UsingStatementHoldsInsideTheBlockOnly() => Verifier.VerifyAsync("""
+    public Task UsingStatementHoldsInsideTheBlockOnly() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -57,13 +57,13 @@ public sealed class LockGuardTests
                     _state++;
                 }
 
-                [|_state|]++;
+                {|DRV1001:_state|}++;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task UsingStatementWithVariable() => Verifier.VerifyAsync(Gem + """
+    public Task UsingStatementWithVariable() => Verify.Analyzer(Gem + """
             public void Pin()
             {
                 using (var guard = Resv.LockScoped())
@@ -71,24 +71,24 @@ public sealed class LockGuardTests
                     Vmap();
                 }
 
-                [|Vmap()|];
+                {|DRV1002:Vmap()|};
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task AccessBeforeTheGuard() => Verifier.VerifyAsync(Gem + """
+    public Task AccessBeforeTheGuard() => Verify.Analyzer(Gem + """
             public void Pin()
             {
-                [|Pages|] = 0;
+                {|DRV1001:Pages|} = 0;
                 using var guard = Resv.LockScoped();
                 Pages++;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task UsingGuardInALoop() => Verifier.VerifyAsync("""
+    public Task UsingGuardInALoop() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -106,7 +106,7 @@ public sealed class LockGuardTests
         """);
 
     [Fact]
-    public Task GuardNeverDisposedLeaksTheLock() => Verifier.Test("""
+    public Task GuardNeverDisposedLeaksTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -114,9 +114,9 @@ public sealed class LockGuardTests
 
             public void Touch()
             {
-                var guard = [|_m.LockScoped()|];
+                var guard = {|#0:_m.LockScoped()|};
                 _state++;
-            }
+            {|#1:}|}
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "}").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 }

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -10,7 +10,7 @@ namespace DriverSafety.Tests.Locking;
 public sealed class LockNotReleasedTests
 {
     [Fact]
-    public Task FallingOffTheEndHoldingTheLock() => Verifier.Test("""
+    public Task FallingOffTheEndHoldingTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -18,14 +18,15 @@ public sealed class LockNotReleasedTests
 
             public void Start()
             {
-                [|_m.Lock()|];
+                {|#0:_m.Lock()|};
                 _state = 1;
-            }
+            {|#1:}|}
         }
-        """).WithId("DRV1003").Expect(0, messageContains: "_m", additionalLocations: "}").RunAsync();
+        """,
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithMessage("Lock '_m' acquired here is still held where 'Start' exits (line 10)"));
 
     [Fact]
-    public Task EarlyReturnHoldingTheLock() => Verifier.Test("""
+    public Task EarlyReturnHoldingTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -33,36 +34,37 @@ public sealed class LockNotReleasedTests
 
             public int Start(bool busy)
             {
-                [|_m.Lock()|];
+                {|#0:_m.Lock()|};
                 if (busy)
-                    return -16;
+                    {|#1:return -16;|}
                 _state = 1;
                 _m.Unlock();
                 return 0;
             }
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "return -16;").RunAsync();
+        """,
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithArguments("_m", "Start", "line 10"));
 
     [Fact]
-    public Task OneDiagnosticPerAcquireSiteEvenWithSeveralLeakingExits() => Verifier.VerifyAsync("""
+    public Task OneDiagnosticPerAcquireSiteEvenWithSeveralLeakingExits() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
             public int Start(int mode)
             {
-                [|_m.Lock()|];
+                {|#0:_m.Lock()|};
                 if (mode == 1)
-                    return 1;
+                    {|#1:return 1;|}
                 if (mode == 2)
-                    return 2;
-                return 3;
+                    {|#2:return 2;|}
+                {|#3:return 3;|}
             }
         }
-        """, "DRV1003");
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithLocation(2).WithLocation(3));
 
     [Fact]
-    public Task BalancedMethod() => Verifier.VerifyAsync("""
+    public Task BalancedMethod() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -85,7 +87,7 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task TryFinallyReleasesOnEveryPath() => Verifier.VerifyAsync("""
+    public Task TryFinallyReleasesOnEveryPath() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -110,7 +112,7 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task ThrowEndsAPathWithoutExitChecks() => Verifier.VerifyAsync("""
+    public Task ThrowEndsAPathWithoutExitChecks() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -126,7 +128,7 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task MethodDeclaringAcquiresMayExitHoldingTheLock() => Verifier.VerifyAsync("""
+    public Task MethodDeclaringAcquiresMayExitHoldingTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -135,7 +137,7 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task AssertsHeldIsNotAnAcquisition() => Verifier.VerifyAsync("""
+    public Task AssertsHeldIsNotAnAcquisition() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -150,7 +152,7 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task CSharpLockStatementIsAlwaysReleased() => Verifier.VerifyAsync("""
+    public Task CSharpLockStatementIsAlwaysReleased() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly object _sync = new object();
@@ -171,28 +173,28 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task MonitorEnterWithoutExit() => Verifier.Test("""
+    public Task MonitorEnterWithoutExit() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly object _sync = new object();
 
             public void Update()
             {
-                [|Monitor.Enter(_sync)|];
-            }
+                {|#0:Monitor.Enter(_sync)|};
+            {|#1:}|}
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "}").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task IrqSaveWithoutRestore() => Verifier.VerifyAsync("""
+    public Task IrqSaveWithoutRestore() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly SpinLock _lock = new SpinLock();
 
             public void Irq()
             {
-                var flags = [|_lock.LockIrqSave()|];
-            }
+                var flags = {|#0:_lock.LockIrqSave()|};
+            {|#1:}|}
 
             public void Balanced()
             {
@@ -200,21 +202,21 @@ public sealed class LockNotReleasedTests
                 _lock.UnlockIrqRestore(flags);
             }
         }
-        """, "DRV1003");
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task SharedHoldNotReleased() => Verifier.VerifyAsync("""
+    public Task SharedHoldNotReleased() => Verify.Analyzer("""
         public sealed class Mm
         {
             private readonly RwSemaphore _sem = new RwSemaphore();
 
-            public void Leak() { [|_sem.DownRead()|]; }
+            public void Leak() { {|#0:_sem.DownRead()|}; {|#1:}|}
             public void Balanced() { _sem.DownRead(); _sem.UpRead(); }
         }
-        """, "DRV1003");
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task WwLockLeakedOnTheSuccessPath() => Verifier.Test("""
+    public Task WwLockLeakedOnTheSuccessPath() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
@@ -222,17 +224,17 @@ public sealed class LockNotReleasedTests
 
             public int Pin(WwAcquireContext ctx)
             {
-                int ret = [|Resv.Lock(ctx)|];
+                int ret = {|#0:Resv.Lock(ctx)|};
                 if (ret != 0)
                     return ret;
                 Pages++;
-                return 0;
+                {|#1:return 0;|}
             }
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "return 0;").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task BreakOutOfALoopHoldingTheLock() => Verifier.Test("""
+    public Task BreakOutOfALoopHoldingTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -241,17 +243,17 @@ public sealed class LockNotReleasedTests
             {
                 while (true)
                 {
-                    [|_m.Lock()|];
+                    {|#0:_m.Lock()|};
                     if (done())
                         break;
                     _m.Unlock();
                 }
-            }
+            {|#1:}|}
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "}").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task SwitchCaseReturningHoldingTheLock() => Verifier.Test("""
+    public Task SwitchCaseReturningHoldingTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -259,7 +261,7 @@ public sealed class LockNotReleasedTests
 
             public int Ioctl(int cmd)
             {
-                [|_m.Lock()|];
+                {|#0:_m.Lock()|};
                 switch (cmd)
                 {
                     case 0:
@@ -267,7 +269,7 @@ public sealed class LockNotReleasedTests
                         _m.Unlock();
                         break;
                     case 1:
-                        return -22;
+                        {|#1:return -22;|}
                     default:
                         _m.Unlock();
                         break;
@@ -276,10 +278,10 @@ public sealed class LockNotReleasedTests
                 return 0;
             }
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "return -22;").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task SwitchReleasingInEveryCase() => Verifier.VerifyAsync("""
+    public Task SwitchReleasingInEveryCase() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -309,7 +311,7 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task TryLockSuccessLeakedAtTheExit() => Verifier.Test("""
+    public Task TryLockSuccessLeakedAtTheExit() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -317,13 +319,13 @@ public sealed class LockNotReleasedTests
 
             public void Touch()
             {
-                if ([|_m.TryLock()|])
+                if ({|#0:_m.TryLock()|})
                 {
                     _state++;
                 }
-            }
+            {|#1:}|}
         }
-        """).WithId("DRV1003").Expect(0, additionalLocations: "}").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     private const string GotoDev = """
         public sealed class Dev
@@ -338,7 +340,7 @@ public sealed class LockNotReleasedTests
         """;
 
     [Fact]
-    public Task GotoLadderBalanced() => Verifier.VerifyAsync(GotoDev + """
+    public Task GotoLadderBalanced() => Verify.Analyzer(GotoDev + """
             public int Probe(int a, int b)
             {
                 int ret;
@@ -369,7 +371,7 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task GotoLadderMissingUnlockOnTheSuccessPath() => Verifier.Test(GotoDev + """
+    public Task GotoLadderMissingUnlockOnTheSuccessPath() => Verify.Analyzer(GotoDev + """
             public int Probe(int a, int b)
             {
                 int ret;
@@ -380,14 +382,14 @@ public sealed class LockNotReleasedTests
                     goto err_unlock_config;
                 Mode = a;
 
-                [|Irq.Lock()|];
+                {|#0:Irq.Lock()|};
                 ret = Check(b);
                 if (ret != 0)
                     goto err_unlock_irq;
                 Pending = b;
 
                 Config.Unlock();
-                return 0;
+                {|#1:return 0;|}
 
             err_unlock_irq:
                 Irq.Unlock();
@@ -396,15 +398,16 @@ public sealed class LockNotReleasedTests
                 return ret;
             }
         }
-        """).WithId("DRV1003").Expect(0, messageContains: "Irq", additionalLocations: "return 0;").RunAsync();
+        """,
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithMessage("Lock 'Irq' acquired here is still held where 'Probe' exits (line 26)"));
 
     [Fact]
-    public Task GotoLadderMissingUnlockAtTheLastLabel() => Verifier.Test(GotoDev + """
+    public Task GotoLadderMissingUnlockAtTheLastLabel() => Verify.Analyzer(GotoDev + """
             public int Probe(int a, int b)
             {
                 int ret;
 
-                [|Config.Lock()|];
+                {|#0:Config.Lock()|};
                 ret = Check(a);
                 if (ret != 0)
                     goto err_unlock_config;
@@ -423,13 +426,14 @@ public sealed class LockNotReleasedTests
             err_unlock_irq:
                 Irq.Unlock();
             err_unlock_config:
-                return ret;
+                {|#1:return ret;|}
             }
         }
-        """).WithId("DRV1003").Expect(0, messageContains: "Config", additionalLocations: "return ret;").RunAsync();
+        """,
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithMessage("Lock 'Config' acquired here is still held where 'Probe' exits (line 32)"));
 
     [Fact]
-    public Task TwoLeakedLocksGiveTwoDiagnostics() => Verifier.VerifyAsync("""
+    public Task TwoLeakedLocksGiveTwoDiagnostics() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _a = new Mutex();
@@ -437,9 +441,11 @@ public sealed class LockNotReleasedTests
 
             public void Start()
             {
-                [|_a.Lock()|];
-                [|_b.Lock()|];
-            }
+                {|#0:_a.Lock()|};
+                {|#2:_b.Lock()|};
+            {|#1:}|}
         }
-        """, "DRV1003", additionalLocations: 1);
+        """,
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1),
+        Verify.Diagnostic("DRV1003").WithLocation(2).WithLocation(1));
 }

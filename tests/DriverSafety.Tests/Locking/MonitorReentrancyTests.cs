@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -10,7 +10,7 @@ namespace DriverSafety.Tests.Locking;
 public sealed class MonitorReentrancyTests
 {
     [Fact]
-    public Task NestedLockStatementOnOneObjectIsNotADeadlock() => Verifier.VerifyAsync("""
+    public Task NestedLockStatementOnOneObjectIsNotADeadlock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly object _sync = new object();
@@ -32,7 +32,7 @@ public sealed class MonitorReentrancyTests
         """);
 
     [Fact]
-    public Task GuardedAccessAfterTheOutermostExitIsReported() => Verifier.VerifyAsync("""
+    public Task GuardedAccessAfterTheOutermostExitIsReported() => Verify.Analyzer("""
         using System.Threading;
 
         public sealed class Dev
@@ -48,13 +48,13 @@ public sealed class MonitorReentrancyTests
                 Monitor.Exit(_sync);
                 _n++;
                 Monitor.Exit(_sync);
-                [|_n|]++;
+                {|DRV1001:_n|}++;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task KernelMutexIsNotReentrant() => Verifier.VerifyAsync("""
+    public Task KernelMutexIsNotReentrant() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -62,11 +62,11 @@ public sealed class MonitorReentrancyTests
 
             public void Work()
             {
-                _m.Lock();
-                [|_m.Lock()|];
+                {|#1:_m.Lock()|};
+                {|#0:_m.Lock()|};
                 _n++;
                 _m.Unlock();
             }
         }
-        """, "DRV1005");
+        """, Verify.Diagnostic("DRV1005").WithLocation(0).WithLocation(1));
 }

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -10,7 +10,7 @@ namespace DriverSafety.Tests.Locking;
 public sealed class OwnContractTests
 {
     [Fact]
-    public Task AcquiresButNeverLocks() => Verifier.VerifyAsync("""
+    public Task AcquiresButNeverLocks() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -19,12 +19,13 @@ public sealed class OwnContractTests
             public void LockDev()
             {
                 Console.WriteLine("nothing");
-            [|}|]
+            {|#0:}|}
         }
-        """, "DRV1011", messageContains: "_m");
+        """,
+        Verify.Diagnostic("DRV1011").WithLocation(0).WithMessage("'LockDev' declares that it acquires lock '_m', but it is not held at this exit"));
 
     [Fact]
-    public Task AcquiresButReturnsEarlyWithoutTheLock() => Verifier.VerifyAsync("""
+    public Task AcquiresButReturnsEarlyWithoutTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -33,14 +34,14 @@ public sealed class OwnContractTests
             public void LockDev(bool dead)
             {
                 if (dead)
-                    [|return;|]
+                    {|DRV1011:return;|}
                 _m.Lock();
             }
         }
-        """, "DRV1011");
+        """);
 
     [Fact]
-    public Task AcquiresKept() => Verifier.VerifyAsync("""
+    public Task AcquiresKept() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -54,7 +55,7 @@ public sealed class OwnContractTests
         """);
 
     [Fact]
-    public Task AcquiresKeptThroughATryLockFallback() => Verifier.VerifyAsync("""
+    public Task AcquiresKeptThroughATryLockFallback() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -70,7 +71,7 @@ public sealed class OwnContractTests
         """);
 
     [Fact]
-    public Task ReleasesButReturnsEarlyHoldingTheLock() => Verifier.VerifyAsync("""
+    public Task ReleasesButReturnsEarlyHoldingTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -79,15 +80,15 @@ public sealed class OwnContractTests
             public int UnlockDev(bool busy)
             {
                 if (busy)
-                    [|return -16;|]
+                    {|DRV1011:return -16;|}
                 _m.Unlock();
                 return 0;
             }
         }
-        """, "DRV1011");
+        """);
 
     [Fact]
-    public Task ReleasesButNeverUnlocks() => Verifier.VerifyAsync("""
+    public Task ReleasesButNeverUnlocks() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -95,12 +96,12 @@ public sealed class OwnContractTests
             [Releases("_m")]
             public void UnlockDev()
             {
-            [|}|]
+            {|DRV1011:}|}
         }
-        """, "DRV1011");
+        """);
 
     [Fact]
-    public Task ReleasesKept() => Verifier.VerifyAsync("""
+    public Task ReleasesKept() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -114,7 +115,7 @@ public sealed class OwnContractTests
         """);
 
     [Fact]
-    public Task ThrowIsNotAnExit() => Verifier.VerifyAsync("""
+    public Task ThrowIsNotAnExit() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -130,7 +131,7 @@ public sealed class OwnContractTests
         """);
 
     [Fact]
-    public Task AcquiresTheWrongObject() => Verifier.Test("""
+    public Task AcquiresTheWrongObject() => Verify.Analyzer("""
         public sealed class Dev
         {
             public readonly Mutex M = new Mutex();
@@ -138,13 +139,13 @@ public sealed class OwnContractTests
             [Acquires("d.M")]
             public static void LockDev(Dev d, Dev e)
             {
-                {|DRV1003:e.M.Lock()|};
-            {|DRV1011:}|}
+                {|#0:e.M.Lock()|};
+            {|#1:{|DRV1011:}|}|}
         }
-        """).Expect(0, additionalLocations: "}").RunAsync();
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task AcquiresWithParameterContract() => Verifier.VerifyAsync("""
+    public Task AcquiresWithParameterContract() => Verify.Analyzer("""
         public sealed class Dev
         {
             public readonly Mutex M = new Mutex();
@@ -163,7 +164,7 @@ public sealed class OwnContractTests
         """);
 
     [Fact]
-    public Task OverrideInheritsTheAcquiresContract() => Verifier.VerifyAsync("""
+    public Task OverrideInheritsTheAcquiresContract() => Verify.Analyzer("""
         public abstract class Engine
         {
             public readonly Mutex M = new Mutex();
@@ -179,12 +180,12 @@ public sealed class OwnContractTests
         {
             public override void Take()
             {
-            [|}|]
+            {|DRV1011:}|}
         }
-        """, "DRV1011");
+        """);
 
     [Fact]
-    public Task InterfaceReleasesContractAppliesToTheImplementation() => Verifier.VerifyAsync("""
+    public Task InterfaceReleasesContractAppliesToTheImplementation() => Verify.Analyzer("""
         public sealed class Dev
         {
             public readonly Mutex M = new Mutex();
@@ -204,12 +205,12 @@ public sealed class OwnContractTests
         {
             public void Unlock(Dev d)
             {
-            [|}|]
+            {|DRV1011:}|}
         }
-        """, "DRV1011");
+        """);
 
     [Fact]
-    public Task CallersOfAnAcquiresMethodHoldTheLock() => Verifier.VerifyAsync("""
+    public Task CallersOfAnAcquiresMethodHoldTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -219,9 +220,9 @@ public sealed class OwnContractTests
 
             public void Leak()
             {
-                [|LockDev()|];
+                {|#0:LockDev()|};
                 _state = 1;
-            }
+            {|#1:}|}
         }
-        """, "DRV1003");
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 }

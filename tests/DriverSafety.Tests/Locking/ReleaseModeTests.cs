@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -17,27 +17,29 @@ public sealed class ReleaseModeTests
         """;
 
     [Fact]
-    public Task ExclusiveReleaseOfASharedHold() => Verifier.Test(Mm + """
+    public Task ExclusiveReleaseOfASharedHold() => Verify.Analyzer(Mm + """
             public void Walk()
             {
-                MmapLock.DownRead();
-                [|MmapLock.UpWrite()|];
+                {|#1:MmapLock.DownRead()|};
+                {|#0:MmapLock.UpWrite()|};
             }
         }
-        """).WithId("DRV1004").WithMessageContaining("exclusively (it is held shared)").WithAdditionalLocationCount(1).RunAsync();
+        """,
+        Verify.Diagnostic("DRV1004").WithLocation(0).WithLocation(1).WithMessage("Releasing lock 'MmapLock' that is not held exclusively (it is held shared)"));
 
     [Fact]
-    public Task SharedReleaseOfAnExclusiveHold() => Verifier.Test(Mm + """
+    public Task SharedReleaseOfAnExclusiveHold() => Verify.Analyzer(Mm + """
             public void Map()
             {
-                MmapLock.DownWrite();
-                [|MmapLock.UpRead()|];
+                {|#1:MmapLock.DownWrite()|};
+                {|#0:MmapLock.UpRead()|};
             }
         }
-        """).WithId("DRV1004").WithMessageContaining("shared (it is held exclusively)").RunAsync();
+        """,
+        Verify.Diagnostic("DRV1004").WithLocation(0).WithLocation(1).WithMessage("Releasing lock 'MmapLock' that is not held shared (it is held exclusively)"));
 
     [Fact]
-    public Task MatchingModesAreSilent() => Verifier.VerifyAsync(Mm + """
+    public Task MatchingModesAreSilent() => Verify.Analyzer(Mm + """
             public void Both()
             {
                 MmapLock.DownRead();

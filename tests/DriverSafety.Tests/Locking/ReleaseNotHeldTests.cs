@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -7,16 +7,16 @@ namespace DriverSafety.Tests.Locking;
 public sealed class ReleaseNotHeldTests
 {
     [Fact]
-    public Task UnlockWithoutLock() => Verifier.VerifyAsync("""
+    public Task UnlockWithoutLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
-            public void Stop() { [|_m.Unlock()|]; }
+            public void Stop() { {|#0:_m.Unlock()|}; }
         }
-        """, "DRV1004", messageContains: "_m");
+        """, Verify.Diagnostic("DRV1004").WithLocation(0).WithMessage("Releasing lock '_m' that is not held on this path"));
 
     [Fact]
-    public Task DoubleUnlock() => Verifier.VerifyAsync("""
+    public Task DoubleUnlock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -25,13 +25,13 @@ public sealed class ReleaseNotHeldTests
             {
                 _m.Lock();
                 _m.Unlock();
-                [|_m.Unlock()|];
+                {|DRV1004:_m.Unlock()|};
             }
         }
-        """, "DRV1004");
+        """);
 
     [Fact]
-    public Task DoubleUnlockOnAnErrorPath() => Verifier.VerifyAsync("""
+    public Task DoubleUnlockOnAnErrorPath() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -49,14 +49,14 @@ public sealed class ReleaseNotHeldTests
                 return 0;
 
             out_unlock:
-                [|_m.Unlock()|];
+                {|DRV1004:_m.Unlock()|};
                 return -5;
             }
         }
-        """, "DRV1004");
+        """);
 
     [Fact]
-    public Task UnlockAfterAFailedTryLock() => Verifier.VerifyAsync("""
+    public Task UnlockAfterAFailedTryLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -65,31 +65,31 @@ public sealed class ReleaseNotHeldTests
             {
                 if (!_m.TryLock())
                 {
-                    [|_m.Unlock()|];
+                    {|DRV1004:_m.Unlock()|};
                     return;
                 }
 
                 _m.Unlock();
             }
         }
-        """, "DRV1004");
+        """);
 
     [Fact]
-    public Task UnlockOfTheWrongObject() => Verifier.VerifyAsync("""
+    public Task UnlockOfTheWrongObject() => Verify.Analyzer("""
         public sealed class Dev
         {
             public readonly Mutex M = new Mutex();
 
             public static void Swap(Dev a, Dev b)
             {
-                {|DRV1003:a.M.Lock()|};
+                {|#0:a.M.Lock()|};
                 {|DRV1004:b.M.Unlock()|};
-            }
+            {|#1:}|}
         }
-        """);
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task ReleasesMethodStartsHoldingTheLock() => Verifier.VerifyAsync("""
+    public Task ReleasesMethodStartsHoldingTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -105,7 +105,7 @@ public sealed class ReleaseNotHeldTests
         """);
 
     [Fact]
-    public Task CallToAReleasesMethodWithoutTheLock() => Verifier.VerifyAsync("""
+    public Task CallToAReleasesMethodWithoutTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -113,21 +113,21 @@ public sealed class ReleaseNotHeldTests
             [Acquires("_m")] public void LockDev() { _m.Lock(); }
 
             public void Good() { LockDev(); UnlockDev(); }
-            public void Bad() { [|UnlockDev()|]; }
+            public void Bad() { {|DRV1004:UnlockDev()|}; }
         }
-        """, "DRV1004");
+        """);
 
     [Fact]
-    public Task MonitorExitWithoutEnter() => Verifier.VerifyAsync("""
+    public Task MonitorExitWithoutEnter() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly object _sync = new object();
-            public void Stop() { [|Monitor.Exit(_sync)|]; }
+            public void Stop() { {|DRV1004:Monitor.Exit(_sync)|}; }
         }
-        """, "DRV1004");
+        """);
 
     [Fact]
-    public Task UnlockAfterTheUsingGuardReleased() => Verifier.VerifyAsync("""
+    public Task UnlockAfterTheUsingGuardReleased() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -138,23 +138,23 @@ public sealed class ReleaseNotHeldTests
                 {
                 }
 
-                [|_m.Unlock()|];
+                {|DRV1004:_m.Unlock()|};
             }
         }
-        """, "DRV1004");
+        """);
 
     [Fact]
-    public Task SharedReleaseWithoutHold() => Verifier.VerifyAsync("""
+    public Task SharedReleaseWithoutHold() => Verify.Analyzer("""
         public sealed class Mm
         {
             private readonly RwSemaphore _sem = new RwSemaphore();
-            public void Done() { [|_sem.UpRead()|]; }
+            public void Done() { {|DRV1004:_sem.UpRead()|}; }
             public void Balanced() { _sem.DownRead(); _sem.UpRead(); _sem.DownWrite(); _sem.UpWrite(); }
         }
-        """, "DRV1004");
+        """);
 
     [Fact]
-    public Task ReleaseInALoopThatAcquiresEachIteration() => Verifier.VerifyAsync("""
+    public Task ReleaseInALoopThatAcquiresEachIteration() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly SpinLock _lock = new SpinLock();

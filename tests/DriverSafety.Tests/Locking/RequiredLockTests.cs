@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -22,15 +22,15 @@ public sealed class RequiredLockTests
         """;
 
     [Fact]
-    public Task CallWithoutLock() => Verifier.VerifyAsync(Gem + """
+    public Task CallWithoutLock() => Verify.Analyzer(Gem + """
         public static class User
         {
-            public static void Map(Gem gem) { [|gem.Vmap(1)|]; }
+            public static void Map(Gem gem) { {|#0:gem.Vmap(1)|}; }
         }
-        """, "DRV1002", messageContains: "gem.Resv");
+        """, Verify.Diagnostic("DRV1002").WithLocation(0).WithMessage("Calling 'Vmap' requires lock 'gem.Resv' held exclusively"));
 
     [Fact]
-    public Task CallUnderLock() => Verifier.VerifyAsync(Gem + """
+    public Task CallUnderLock() => Verify.Analyzer(Gem + """
         public static class User
         {
             public static void Map(Gem gem, WwAcquireContext ctx)
@@ -43,25 +43,25 @@ public sealed class RequiredLockTests
         """);
 
     [Fact]
-    public Task ImplicitThisCall() => Verifier.VerifyAsync("""
+    public Task ImplicitThisCall() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
             [Requires("Resv")] public void Vmap() { }
-            public void Map() { [|Vmap()|]; }
+            public void Map() { {|DRV1002:Vmap()|}; }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task RequiresPropertyReportsThePropertyReference() => Verifier.VerifyAsync(Gem + """
+    public Task RequiresPropertyReportsThePropertyReference() => Verify.Analyzer(Gem + """
         public static class User
         {
-            public static int Size(Gem gem) => [|gem.MappedSize|];
+            public static int Size(Gem gem) => {|DRV1002:gem.MappedSize|};
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task RequiresMethodMayCallAnotherRequiresMethod() => Verifier.VerifyAsync("""
+    public Task RequiresMethodMayCallAnotherRequiresMethod() => Verify.Analyzer("""
         public sealed class Gem
         {
             public DmaResv Resv { get; } = new DmaResv();
@@ -72,48 +72,49 @@ public sealed class RequiredLockTests
         """);
 
     [Fact]
-    public Task ParameterSubstitution() => Verifier.VerifyAsync(Gem + """
+    public Task ParameterSubstitution() => Verify.Analyzer(Gem + """
         public static class User
         {
             public static void Map(Gem gem, Gem other, WwAcquireContext ctx)
             {
                 gem.Resv.LockSlow(ctx);
                 Gem.VmapLocked(gem);
-                [|Gem.VmapLocked(other)|];
+                {|#0:Gem.VmapLocked(other)|};
                 gem.Resv.Unlock();
             }
         }
-        """, "DRV1002", messageContains: "other.Resv");
+        """,
+        Verify.Diagnostic("DRV1002").WithLocation(0).WithMessage("Calling 'VmapLocked' requires lock 'other.Resv' held exclusively"));
 
     [Fact]
-    public Task LockOfAnotherObjectDoesNotCount() => Verifier.VerifyAsync(Gem + """
+    public Task LockOfAnotherObjectDoesNotCount() => Verify.Analyzer(Gem + """
         public static class User
         {
             public static void Map(Gem a, Gem b, WwAcquireContext ctx)
             {
                 a.Resv.LockSlow(ctx);
-                [|b.Vmap(1)|];
+                {|DRV1002:b.Vmap(1)|};
                 a.Resv.Unlock();
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task NoAliasAnalysisThroughALocal() => Verifier.VerifyAsync(Gem + """
+    public Task NoAliasAnalysisThroughALocal() => Verify.Analyzer(Gem + """
         public static class User
         {
             public static void Map(Gem gem, WwAcquireContext ctx)
             {
                 var r = gem.Resv;
                 r.LockSlow(ctx);
-                [|gem.Vmap(1)|];
+                {|DRV1002:gem.Vmap(1)|};
                 r.Unlock();
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task AssertsHeldEstablishesTheLock() => Verifier.VerifyAsync(Gem + """
+    public Task AssertsHeldEstablishesTheLock() => Verify.Analyzer(Gem + """
         public static class User
         {
             public static void Map(Gem gem)
@@ -126,7 +127,7 @@ public sealed class RequiredLockTests
         """);
 
     [Fact]
-    public Task CallAfterRelease() => Verifier.VerifyAsync(Gem + """
+    public Task CallAfterRelease() => Verify.Analyzer(Gem + """
         public static class User
         {
             public static void Map(Gem gem, WwAcquireContext ctx)
@@ -134,13 +135,13 @@ public sealed class RequiredLockTests
                 gem.Resv.LockSlow(ctx);
                 gem.Vmap(1);
                 gem.Resv.Unlock();
-                [|gem.Vmap(2)|];
+                {|DRV1002:gem.Vmap(2)|};
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task ExclusiveRequirementIsNotMetByASharedHold() => Verifier.VerifyAsync("""
+    public Task ExclusiveRequirementIsNotMetByASharedHold() => Verify.Analyzer("""
         public sealed class Mm
         {
             public readonly RwSemaphore Sem = new RwSemaphore();
@@ -149,16 +150,16 @@ public sealed class RequiredLockTests
 
             public void UnderRead()
             {
-                Sem.DownRead();
+                {|#1:Sem.DownRead()|};
                 Read();
-                [|Write()|];
+                {|#0:Write()|};
                 Sem.UpRead();
             }
         }
-        """, "DRV1002");
+        """, Verify.Diagnostic("DRV1002").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task SharedRequirementIsMetByEitherHold() => Verifier.VerifyAsync("""
+    public Task SharedRequirementIsMetByEitherHold() => Verify.Analyzer("""
         public sealed class Mm
         {
             public readonly RwSemaphore Sem = new RwSemaphore();
@@ -167,12 +168,12 @@ public sealed class RequiredLockTests
 
             public void UnderRead() { Sem.DownRead(); Read(); Sem.UpRead(); }
             public void UnderWrite() { Sem.DownWrite(); Read(); Write(); Sem.UpWrite(); }
-            public void Unlocked() { [|Read()|]; }
+            public void Unlocked() { {|DRV1002:Read()|}; }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task StaticLock() => Verifier.VerifyAsync("""
+    public Task StaticLock() => Verify.Analyzer("""
         public static class Device
         {
             public static readonly Mutex StructMutex = new Mutex();
@@ -182,12 +183,13 @@ public sealed class RequiredLockTests
         public static class User
         {
             public static void Good() { Device.StructMutex.Lock(); Device.Evict(); Device.StructMutex.Unlock(); }
-            public static void Bad() { [|Device.Evict()|]; }
+            public static void Bad() { {|#0:Device.Evict()|}; }
         }
-        """, "DRV1002", messageContains: "StructMutex");
+        """,
+        Verify.Diagnostic("DRV1002").WithLocation(0).WithMessage("Calling 'Evict' requires lock 'Device.StructMutex' held exclusively"));
 
     [Fact]
-    public Task InterfaceContractAppliesToTheImplementationBody() => Verifier.VerifyAsync(Gem + """
+    public Task InterfaceContractAppliesToTheImplementationBody() => Verify.Analyzer(Gem + """
         public interface IGemOps
         {
             [Requires("obj.Resv")] void Pin(Gem obj);
@@ -200,7 +202,7 @@ public sealed class RequiredLockTests
         """);
 
     [Fact]
-    public Task InterfaceContractAppliesToCallsThroughTheImplementation() => Verifier.VerifyAsync(Gem + """
+    public Task InterfaceContractAppliesToCallsThroughTheImplementation() => Verify.Analyzer(Gem + """
         public interface IGemOps
         {
             [Requires("obj.Resv")] void Pin(Gem obj);
@@ -215,14 +217,14 @@ public sealed class RequiredLockTests
         {
             public static void Use(Ops ops, IGemOps iops, Gem gem)
             {
-                [|ops.Pin(gem)|];
-                [|iops.Pin(gem)|];
+                {|DRV1002:ops.Pin(gem)|};
+                {|DRV1002:iops.Pin(gem)|};
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task OverrideInheritsTheContract() => Verifier.VerifyAsync("""
+    public Task OverrideInheritsTheContract() => Verify.Analyzer("""
         public abstract class Buffer
         {
             public readonly Mutex Lock = new Mutex();
@@ -239,16 +241,16 @@ public sealed class RequiredLockTests
         {
             public static void Use(VramBuffer b)
             {
-                [|b.Flush()|];
+                {|DRV1002:b.Flush()|};
                 b.Lock.Lock();
                 b.Flush();
                 b.Lock.Unlock();
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task CallUnderCSharpLock() => Verifier.VerifyAsync("""
+    public Task CallUnderCSharpLock() => Verify.Analyzer("""
         public sealed class Table
         {
             private readonly object _sync = new object();
@@ -261,27 +263,29 @@ public sealed class RequiredLockTests
                     Rehash();
                 }
 
-                [|Rehash()|];
+                {|DRV1002:Rehash()|};
             }
         }
-        """, "DRV1002");
+        """);
 
     [Fact]
-    public Task ContractDeclaredInAnotherDocument() => Verifier.VerifyAsync(new[]
+    public Task ContractDeclaredInAnotherDocument() => Verify.Analyzer(Gem, new VerifyOptions
     {
-        Gem,
-        """
-        public static class User
+        ExtraDocuments = new[]
         {
-            public static void Map(Gem gem)
+            """
+            public static class User
             {
-                [|gem.Vmap(1)|];
-                using (gem.Resv.LockScoped())
+                public static void Map(Gem gem)
                 {
-                    gem.Vmap(2);
+                    {|DRV1002:gem.Vmap(1)|};
+                    using (gem.Resv.LockScoped())
+                    {
+                        gem.Vmap(2);
+                    }
                 }
             }
-        }
-        """,
-    }, "DRV1002");
+            """,
+        },
+    });
 }

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -10,7 +10,7 @@ namespace DriverSafety.Tests.Locking;
 public sealed class SilenceAndIncompleteCodeTests
 {
     [Fact]
-    public Task CompilationWithoutTheAnnotations() => Verifier.VerifyAsync("""
+    public Task CompilationWithoutTheAnnotations() => Verify.Analyzer("""
         using System;
         using System.Threading;
 
@@ -31,10 +31,10 @@ public sealed class SilenceAndIncompleteCodeTests
             public void Enter() { Monitor.Enter(_sync); }
             public void Exit() { Monitor.Exit(_sync); }
         }
-        """, referenceAnnotations: false);
+        """, new VerifyOptions { ReferenceAnnotations = false });
 
     [Fact]
-    public Task CodeUsingNoAnnotatedApi() => Verifier.VerifyAsync("""
+    public Task CodeUsingNoAnnotatedApi() => Verify.Analyzer("""
         public sealed class Plain
         {
             private int _count;
@@ -72,7 +72,7 @@ public sealed class SilenceAndIncompleteCodeTests
         """);
 
     [Fact]
-    public Task MissingSemicolon() => Verifier.VerifyAsync("""
+    public Task MissingSemicolon() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -85,10 +85,10 @@ public sealed class SilenceAndIncompleteCodeTests
                 _m.Unlock();
             }
         }
-        """, allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     [Fact]
-    public Task MissingTypeUnrelatedToTheLock() => Verifier.VerifyAsync("""
+    public Task MissingTypeUnrelatedToTheLock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -103,13 +103,13 @@ public sealed class SilenceAndIncompleteCodeTests
 
             public void Bad(MissingType x)
             {
-                x.Go([|_count|]);
+                x.Go({|DRV1001:_count|});
             }
         }
-        """, "DRV1001", allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     [Fact]
-    public Task UnresolvedMethodOnALock() => Verifier.VerifyAsync("""
+    public Task UnresolvedMethodOnALock() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -120,10 +120,10 @@ public sealed class SilenceAndIncompleteCodeTests
                 _m.Unlokc(1, 2);
             }
         }
-        """, allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     [Fact]
-    public Task UnresolvedLockReceiver() => Verifier.VerifyAsync("""
+    public Task UnresolvedLockReceiver() => Verify.Analyzer("""
         public sealed class Dev
         {
             public void Start()
@@ -132,12 +132,12 @@ public sealed class SilenceAndIncompleteCodeTests
                 _missing.Unlock();
             }
         }
-        """, allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     // A non-constant argument gives the attribute no value (silence); nameof of an unknown name still yields the
     // string "NoSuchMember", which names nothing: DRV9001 is the correct finding there.
     [Fact]
-    public Task NonConstantAttributeArguments() => Verifier.VerifyAsync("""
+    public Task NonConstantAttributeArguments() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -146,10 +146,10 @@ public sealed class SilenceAndIncompleteCodeTests
 
             public void Start() { _count++; Flush(); }
         }
-        """, allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     [Fact]
-    public Task EmptyLockStatement() => Verifier.VerifyAsync("""
+    public Task EmptyLockStatement() => Verify.Analyzer("""
         public sealed class Dev
         {
             public void Start()
@@ -159,10 +159,10 @@ public sealed class SilenceAndIncompleteCodeTests
                 }
             }
         }
-        """, allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     [Fact]
-    public Task UnterminatedMethod() => Verifier.VerifyAsync("""
+    public Task UnterminatedMethod() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -171,10 +171,10 @@ public sealed class SilenceAndIncompleteCodeTests
             {
                 _m.Lock();
                 _m.Unlock();
-        """, allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     [Fact]
-    public Task LockTypeWithoutMembersBody() => Verifier.VerifyAsync("""
+    public Task LockTypeWithoutMembersBody() => Verify.Analyzer("""
         [LockType(LockKind.Sleeping)]
         public sealed class Broken
         {
@@ -194,19 +194,19 @@ public sealed class SilenceAndIncompleteCodeTests
                 _b.Unlock();
             }
         }
-        """, allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true });
 
     [Fact]
-    public Task MissingReturnValue() => Verifier.VerifyAsync("""
+    public Task MissingReturnValue() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
             public int Start()
             {
-                [|_m.Lock()|];
-                return;
+                {|#0:_m.Lock()|};
+                {|#1:return;|}
             }
         }
-        """, "DRV1003", allowCompilerErrors: true);
+        """, new VerifyOptions { AllowCompilerErrors = true }, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 }

@@ -1,5 +1,5 @@
 using Xunit;
-using Verifier = DriverSafety.Tests.Verification.Verify<DriverSafety.Analyzers.DriverSafetyAnalyzer>;
+using DriverSafety.Tests.Verification;
 
 namespace DriverSafety.Tests.Locking;
 
@@ -23,7 +23,7 @@ public sealed class TryLockTests
         """;
 
     [Fact]
-    public Task SuccessBranch() => Verifier.VerifyAsync(Dev + """
+    public Task SuccessBranch() => Verify.Analyzer(Dev + """
             public void Touch()
             {
                 if (_m.TryLock())
@@ -36,7 +36,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task FailureBranchDoesNotHoldTheLock() => Verifier.VerifyAsync(Dev + """
+    public Task FailureBranchDoesNotHoldTheLock() => Verify.Analyzer(Dev + """
             public void Touch()
             {
                 if (_m.TryLock())
@@ -45,14 +45,14 @@ public sealed class TryLockTests
                 }
                 else
                 {
-                    [|_state|]++;
+                    {|DRV1001:_state|}++;
                 }
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task NegatedEarlyReturn() => Verifier.VerifyAsync(Dev + """
+    public Task NegatedEarlyReturn() => Verify.Analyzer(Dev + """
             public int Touch()
             {
                 if (!_m.TryLock())
@@ -65,7 +65,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task StoredResult() => Verifier.VerifyAsync(Dev + """
+    public Task StoredResult() => Verify.Analyzer(Dev + """
             public void Touch()
             {
                 bool ok = _m.TryLock();
@@ -79,7 +79,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task StoredResultDoesNotCoverTheCodeAfterTheBranch() => Verifier.VerifyAsync(Dev + """
+    public Task StoredResultDoesNotCoverTheCodeAfterTheBranch() => Verify.Analyzer(Dev + """
             public void Touch()
             {
                 bool ok = _m.TryLock();
@@ -88,13 +88,13 @@ public sealed class TryLockTests
                     _m.Unlock();
                 }
 
-                [|_state|]++;
+                {|DRV1001:_state|}++;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task CompoundCondition() => Verifier.VerifyAsync(Dev + """
+    public Task CompoundCondition() => Verify.Analyzer(Dev + """
             public void Touch(bool wanted)
             {
                 if (wanted && _m.TryLock())
@@ -107,7 +107,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task NegatedCompoundCondition() => Verifier.VerifyAsync(Dev + """
+    public Task NegatedCompoundCondition() => Verify.Analyzer(Dev + """
             public void Touch(bool skip)
             {
                 if (skip || !_m.TryLock())
@@ -119,7 +119,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task WwLockStoredResultWithEarlyReturn() => Verifier.VerifyAsync(Gem + """
+    public Task WwLockStoredResultWithEarlyReturn() => Verify.Analyzer(Gem + """
             public int Pin(WwAcquireContext ctx)
             {
                 int ret = Resv.Lock(ctx);
@@ -133,7 +133,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task WwLockEdeadlkBackoff() => Verifier.VerifyAsync(Gem + """
+    public Task WwLockEdeadlkBackoff() => Verify.Analyzer(Gem + """
             public int Pin(WwAcquireContext ctx)
             {
                 int ret = Resv.Lock(ctx);
@@ -154,7 +154,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task WwLockDirectComparison() => Verifier.VerifyAsync(Gem + """
+    public Task WwLockDirectComparison() => Verify.Analyzer(Gem + """
             public int Pin()
             {
                 if (Resv.Lock(null) != 0)
@@ -167,7 +167,7 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task WwLockSuccessTestedWithEquality() => Verifier.VerifyAsync(Gem + """
+    public Task WwLockSuccessTestedWithEquality() => Verify.Analyzer(Gem + """
             public void Pin(WwAcquireContext ctx)
             {
                 int ret = Resv.Lock(ctx);
@@ -181,13 +181,13 @@ public sealed class TryLockTests
         """);
 
     [Fact]
-    public Task WwLockFailurePathTouchesTheObject() => Verifier.VerifyAsync(Gem + """
+    public Task WwLockFailurePathTouchesTheObject() => Verify.Analyzer(Gem + """
             public int Pin(WwAcquireContext ctx)
             {
                 int ret = Resv.Lock(ctx);
                 if (ret != 0)
                 {
-                    [|Pages|] = 0;
+                    {|DRV1001:Pages|} = 0;
                     return ret;
                 }
 
@@ -196,16 +196,16 @@ public sealed class TryLockTests
                 return 0;
             }
         }
-        """, "DRV1001");
+        """);
 
     [Fact]
-    public Task WwLockUnlockOnTheFailurePath() => Verifier.VerifyAsync(Gem + """
+    public Task WwLockUnlockOnTheFailurePath() => Verify.Analyzer(Gem + """
             public int Pin(WwAcquireContext ctx)
             {
                 int ret = Resv.Lock(ctx);
                 if (ret != 0)
                 {
-                    [|Resv.Unlock()|];
+                    {|DRV1004:Resv.Unlock()|};
                     return ret;
                 }
 
@@ -213,5 +213,5 @@ public sealed class TryLockTests
                 return 0;
             }
         }
-        """, "DRV1004");
+        """);
 }

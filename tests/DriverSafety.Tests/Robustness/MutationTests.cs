@@ -1,9 +1,6 @@
-using System.Collections.Immutable;
-using DriverSafety.Analyzers;
 using DriverSafety.Tests.Verification;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
 namespace DriverSafety.Tests.Robustness;
@@ -81,27 +78,9 @@ public sealed class MutationTests
         }
     }
 
-    private static async Task<List<string>> AnalyzeAsync(string[] sources)
+    private static async Task<IReadOnlyList<string>> AnalyzeAsync(string[] sources)
     {
-        var compilation = CSharpCompilation.Create(
-            "Mutated",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, new CSharpParseOptions(LanguageVersion.Latest), path: $"File{i}.cs")),
-            TestReferences.Framework.Add(TestReferences.Annotations),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        var exceptions = new List<string>();
-        var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
-            onAnalyzerException: (exception, _, _) =>
-            {
-                lock (exceptions)
-                {
-                    exceptions.Add(exception.GetType().Name + ": " + exception.Message);
-                }
-            },
-            concurrentAnalysis: true,
-            logAnalyzerExecutionTime: false);
-        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DriverSafetyAnalyzer()), options).GetAnalyzerDiagnosticsAsync();
-        exceptions.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.GetMessage()));
-        return exceptions;
+        var compilation = AnalyzerRun.Compile("Mutated", sources.Select((s, i) => AnalyzerRun.Parse(s, $"File{i}.cs")));
+        return (await AnalyzerRun.AnalyzeAsync(compilation)).Exceptions;
     }
 }

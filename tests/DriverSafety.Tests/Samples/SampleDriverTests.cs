@@ -1,9 +1,6 @@
 using System.Collections.Immutable;
-using DriverSafety.Analyzers;
 using DriverSafety.Tests.Verification;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Xunit;
 
@@ -75,36 +72,27 @@ public sealed class SampleDriverTests
 
     private static async Task<ImmutableArray<Diagnostic>> Analyze(Compilation compilation)
     {
-        var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
-            onAnalyzerException: (exception, _, _) => throw new InvalidOperationException("The analyzer threw on the sample driver.", exception),
-            concurrentAnalysis: true,
-            logAnalyzerExecutionTime: false);
-        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DriverSafetyAnalyzer()), options).GetAnalyzerDiagnosticsAsync();
-        return diagnostics.Where(d => d.Id.StartsWith("DRV", StringComparison.Ordinal) || d.Id == "AD0001").ToImmutableArray();
+        var (diagnostics, exceptions) = await AnalyzerRun.AnalyzeAsync(compilation);
+        Assert.True(exceptions.Count == 0, "The analyzer threw on the sample driver:" + Environment.NewLine + string.Join(Environment.NewLine, exceptions));
+        return diagnostics.Where(d => d.Id.StartsWith("DRV", StringComparison.Ordinal)).ToImmutableArray();
     }
 
-    private static Compilation CompileDriver()
+    /// <summary>The sample driver (its sources and implicit usings) as one compilation; it must compile.</summary>
+    internal static Compilation CompileDriver()
     {
         var folder = Path.Combine(Repository.Root, "sample-driver", "DriverSafety.SampleDriver");
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = Directory.GetFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
             .OrderBy(f => f, StringComparer.Ordinal)
-            .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), parse, path: f))
+            .Select(f => AnalyzerRun.Parse(File.ReadAllText(f), f))
             .ToList();
 
         // The project's implicit usings, less System.Threading and System.IO (its Mutex, SpinLock and File would clash).
-        trees.Add(CSharpSyntaxTree.ParseText(
+        trees.Add(AnalyzerRun.Parse(
             "global using System; global using System.Collections.Generic; global using System.Linq; global using System.Net.Http; global using System.Threading.Tasks;",
-            parse,
-            path: "GlobalUsings.g.cs"));
+            "GlobalUsings.g.cs"));
 
-        var compilation = CSharpCompilation.Create(
-            "DriverSafety.SampleDriver",
-            trees,
-            TestReferences.Framework.Add(TestReferences.Annotations),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var compilation = AnalyzerRun.Compile("DriverSafety.SampleDriver", trees);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, "The sample driver does not compile here:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Take(20)));
         return compilation;
