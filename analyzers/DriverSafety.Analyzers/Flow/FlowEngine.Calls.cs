@@ -137,6 +137,7 @@ namespace DriverSafety.Analyzers.Flow
             var effects = _calls.Resolve(site, before);
             if (effects.IsEmpty)
             {
+                observer?.OnCall(new CallEvent(_body, site, effects, before, before));
                 return before;
             }
 

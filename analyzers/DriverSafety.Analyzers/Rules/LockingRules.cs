@@ -124,9 +124,13 @@ namespace DriverSafety.Analyzers.Rules
                 var site = mismatch.Held.Origin == HoldOrigin.Acquired ? mismatch.Held.Site : mismatch.ReleaseSite;
                 if (site is not null && _reported1009.Add((site, mismatch.Held.Lock)))
                 {
+                    // The additional location is the path that lacks the lock: the loop's entry (its head) when the back
+                    // edge brings the lock, else the back edge.
                     var where = mismatch.MergePoint is null ? "the loop head" : "line " + LineOf(mismatch.MergePoint.GetLocation());
-                    var path = mismatch.LackingPath is null ? string.Empty : $" (the loop edge from line {LineOf(mismatch.LackingPath.GetLocation())} {(mismatch.HeldOnBackEdge ? "brings it held" : "does not bring it")})";
-                    var additional = new[] { mismatch.LackingPath ?? mismatch.MergePoint }.Where(l => l is not null).Select(l => l!.GetLocation());
+                    var edge = mismatch.LackingPath is null ? "the loop's back edge" : "the loop's back edge from line " + LineOf(mismatch.LackingPath.GetLocation());
+                    var path = mismatch.HeldOnBackEdge ? $" ({edge} brings it held; the loop is entered without it)" : $" ({edge} does not bring it)";
+                    var lacking = mismatch.HeldOnBackEdge ? mismatch.MergePoint : mismatch.LackingPath ?? mismatch.MergePoint;
+                    var additional = new[] { lacking }.Where(l => l is not null).Select(l => l!.GetLocation());
                     Report(Descriptors.LockHeldOnSomePaths, site.Syntax.GetLocation(), additional, mismatch.Held.Lock, where + path);
                 }
             }
@@ -148,8 +152,11 @@ namespace DriverSafety.Analyzers.Rules
                     continue;
                 }
 
+                // A lock the body requires by contract and took back is the caller's again (§7.3); one it declares it
+                // acquires is handed over on return, but not by a throw (§7.6a).
+                var required = body.Requires.Contains(held.Lock);
                 var declared = body.Acquires.Contains(held.Lock) || body.TryAcquires.Contains(held.Lock);
-                if (e.Kind == ExitKind.Throw || !declared)
+                if (!required && (e.Kind == ExitKind.Throw || !declared))
                 {
                     AddLeak(held, e.Location, partial: false);
                 }

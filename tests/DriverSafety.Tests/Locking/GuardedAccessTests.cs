@@ -334,7 +334,7 @@ public sealed class GuardedAccessTests
         Verify.Diagnostic("DRV1001").WithLocation(0).WithMessage("Write of 'Flags' requires lock 'vma.Mm.MmapLock' held exclusively"));
 
     [Fact]
-    public Task NoAliasAnalysisThroughALocal() => Verify.Analyzer("""
+    public Task ALocalAssignedOnceStandsForItsPathAndAReassignedOneDoesNot() => Verify.Analyzer("""
         public sealed class Mm { public readonly RwSemaphore MmapLock = new RwSemaphore(); }
 
         public sealed class Vma
@@ -348,6 +348,15 @@ public sealed class GuardedAccessTests
             public static void Aliased(Vma vma)
             {
                 var mm = vma.Mm;
+                mm.MmapLock.DownWrite();
+                vma.Flags = 1;
+                mm.MmapLock.UpWrite();
+            }
+
+            public static void Reassigned(Vma vma, Mm other)
+            {
+                var mm = vma.Mm;
+                mm = other;
                 mm.MmapLock.DownWrite();
                 {|DRV1001:vma.Flags|} = 1;
                 mm.MmapLock.UpWrite();

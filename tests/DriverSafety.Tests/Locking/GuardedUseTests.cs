@@ -53,7 +53,7 @@ public sealed class GuardedUseTests
 
             public int Add(int x)
             {
-                _sem.DownRead();
+                {|#1:_sem.DownRead()|};
                 var n = _items.Count;
                 {|#0:_items|}.Add(x);
                 _sem.UpRead();
@@ -109,7 +109,7 @@ public sealed class GuardedUseTests
         Verify.Diagnostic("DRV1001").WithLocation(0));
 
     [Fact]
-    public Task Lambdas_that_run_at_once_run_in_the_callers_state() => Verify.Analyzer(Tx + """
+    public Task Lambdas_that_run_at_once_run_in_the_callers_state() => Verify.Analyzer("using System.Linq;\n" + Tx + """
         public static class User
         {
             public static int Total(System.Collections.Generic.List<int> indexes)

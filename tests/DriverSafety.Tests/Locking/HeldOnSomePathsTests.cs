@@ -5,7 +5,8 @@ namespace DriverSafety.Tests.Locking;
 
 /// <summary>
 /// DRV1009: at a merge point inside the body a lock is held on some incoming paths only; reported on the acquire.
-/// After it the lock is "maybe held": no further diagnostic for releasing it or exiting with it.
+/// After the merge the lock counts as not held (SPEC §7.1: a later release is DRV1004); a lock held on some paths
+/// that reaches an exit untouched is a leak, DRV1003, not DRV1009 (§7.2).
 /// </summary>
 public sealed class HeldOnSomePathsTests
 {
@@ -17,16 +18,17 @@ public sealed class HeldOnSomePathsTests
 
             public void Start(bool quick)
             {
-                if (!quick)
+                if (!{|#1:quick|})
                     {|#0:_m.Lock()|};
-                {|#1:_m.Unlock();|}
+                {|#2:_m.Unlock()|};
             }
         }
         """,
-        Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1).WithMessage("Lock '_m' acquired here is held on some paths reaching line 9 and not on others"));
+        Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1).WithMessage("Lock '_m' acquired here is held on some paths reaching line 9 (not on the path through line 7) and not on others"),
+        Verify.Diagnostic("DRV1004").WithLocation(2).WithLocation(0).WithMessage("Releasing lock '_m' that is not held on every path (it is held on some paths only)"));
 
     [Fact]
-    public Task ConditionalAcquireLeftAtTheExitIsNotACascade() => Verify.Analyzer("""
+    public Task ConditionalAcquireLeftAtTheExitIsALeakNotAMismatch() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
@@ -35,10 +37,10 @@ public sealed class HeldOnSomePathsTests
             {
                 if (!quick)
                     {|#0:_m.Lock()|};
-                {|#1:Console.WriteLine(quick);|}
-            }
+                Console.WriteLine(quick);
+            {|#1:}|}
         }
-        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
     public Task SameConditionTwiceIsStillAMismatch() => Verify.Analyzer("""
@@ -48,14 +50,15 @@ public sealed class HeldOnSomePathsTests
 
             public void Start(bool locked)
             {
-                if (locked)
+                if ({|#1:locked|})
                     {|#0:_m.Lock()|};
-                {|#1:Console.WriteLine(locked);|}
+                Console.WriteLine(locked);
                 if (locked)
-                    _m.Unlock();
+                    {|#2:_m.Unlock()|};
             }
         }
-        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1),
+        Verify.Diagnostic("DRV1004").WithLocation(2).WithLocation(0));
 
     [Fact]
     public Task BothBranchesBalanced() => Verify.Analyzer("""
@@ -109,13 +112,15 @@ public sealed class HeldOnSomePathsTests
             public void Drain(int n)
             {
                 {|#0:_m.Lock()|};
-                for (var i = 0; {|#1:i < n|}; i++)
+                for (var i = 0; i < n; {|#1:i++|})
                 {
                     _m.Unlock();
                 }
-            }
+            {|#2:}|}
         }
-        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
+        """,
+        Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1).WithMessage("Lock '_m' acquired here is held on some paths reaching line 8 (the loop's back edge from line 8 does not bring it) and not on others"),
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(2));
 
     [Fact]
     public Task SwitchWithOneCaseMissingTheRelease() => Verify.Analyzer("""
@@ -141,11 +146,11 @@ public sealed class HeldOnSomePathsTests
                         break;
                 }
 
-                {|#1:Console.WriteLine(cmd);|}
-                return 0;
+                Console.WriteLine(cmd);
+                {|#1:return 0;|}
             }
         }
-        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
     public Task GotoLadderJumpingPastARelease() => Verify.Analyzer("""
@@ -167,11 +172,11 @@ public sealed class HeldOnSomePathsTests
                 return 0;
 
             err_unlock_config:
-                {|#1:_config.Unlock();|}
-                return -1;
+                _config.Unlock();
+                {|#1:return -1;|}
             }
         }
-        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
+        """, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
     public Task CompoundTryLockConditionMergesBeforeTheRelease() => Verify.Analyzer("""
@@ -183,8 +188,9 @@ public sealed class HeldOnSomePathsTests
             {
                 if (flag && {|#0:_m.TryLock()|})
                     Console.WriteLine(flag);
-                {|#1:_m.Unlock();|}
+                {|#1:{|#2:_m.Unlock()|};|}
             }
         }
-        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
+        """, Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1),
+        Verify.Diagnostic("DRV1004").WithLocation(2).WithLocation(0));
 }

@@ -43,7 +43,7 @@ public sealed class LockNotReleasedTests
             }
         }
         """,
-        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithArguments("_m", "Start", "line 10"));
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithArguments("_m", "Start", "line 10", ""));
 
     [Fact]
     public Task OneDiagnosticPerAcquireSiteEvenWithSeveralLeakingExits() => Verify.Analyzer("""
@@ -112,20 +112,21 @@ public sealed class LockNotReleasedTests
         """);
 
     [Fact]
-    public Task ThrowEndsAPathWithoutExitChecks() => Verify.Analyzer("""
+    public Task AThrowHoldingTheLockIsALeak() => Verify.Analyzer("""
         public sealed class Dev
         {
             private readonly Mutex _m = new Mutex();
 
             public void Start(bool broken)
             {
-                _m.Lock();
+                {|#0:_m.Lock()|};
                 if (broken)
-                    throw new InvalidOperationException("broken");
+                    {|#1:throw new InvalidOperationException("broken");|}
                 _m.Unlock();
             }
         }
-        """);
+        """,
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithArguments("_m", "Start", "line 9", ""));
 
     [Fact]
     public Task MethodDeclaringAcquiresMayExitHoldingTheLock() => Verify.Analyzer("""

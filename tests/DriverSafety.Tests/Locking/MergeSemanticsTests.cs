@@ -62,7 +62,7 @@ public sealed class MergeSemanticsTests
             {|#1:}|}
         }
         """,
-        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithMessage("Lock 'M' acquired here is still held where 'Start' exits (line 13)"));
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithMessage("Lock 'M' acquired here is still held where 'Start' exits (line 12)"));
 
     [Fact]
     public Task A_conditional_acquire_left_at_the_exit_is_a_leak_not_a_mismatch() => Verify.Analyzer(Dev + """
@@ -87,7 +87,7 @@ public sealed class MergeSemanticsTests
         }
         """,
         Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1)
-            .WithMessage("Lock 'M' acquired here is held on some paths reaching line 10 (the loop edge from line 11 does not bring it) and not on others"),
+            .WithMessage("Lock 'M' acquired here is held on some paths reaching line 9 (the loop's back edge from line 10 does not bring it) and not on others"),
         Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(2));
 
     [Fact]
@@ -109,7 +109,7 @@ public sealed class MergeSemanticsTests
     public Task Acquiring_in_a_loop_without_release_is_one_DRV1009_not_a_cascade_of_DRV1005() => Verify.Analyzer(Dev + """
             public void Spin()
             {
-                for (var i = 0; i < 10; {|#1:i++|})
+                for (var i = 0; {|#1:i < 10|}; i++)
                 {
                     {|#0:M.Lock()|};
                     Count++;
@@ -118,7 +118,7 @@ public sealed class MergeSemanticsTests
         }
         """,
         Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1)
-            .WithMessage("Lock 'M' acquired here is held on some paths reaching line 10 (the loop edge from line 10 brings it held) and not on others"));
+            .WithMessage("Lock 'M' acquired here is held on some paths reaching line 8 (the loop's back edge from line 8 brings it held; the loop is entered without it) and not on others"));
 
     [Fact]
     public Task A_break_keeps_its_own_state() => Verify.Analyzer(Dev + """

@@ -100,12 +100,22 @@ public sealed class RequiredLockTests
         """);
 
     [Fact]
-    public Task NoAliasAnalysisThroughALocal() => Verify.Analyzer(Gem + """
+    public Task ALocalAssignedOnceStandsForItsPath() => Verify.Analyzer(Gem + """
         public static class User
         {
             public static void Map(Gem gem, WwAcquireContext ctx)
             {
                 var r = gem.Resv;
+                r.LockSlow(ctx);
+                gem.Vmap(1);
+                r.Unlock();
+            }
+
+            public static void FromAnotherObject(Gem gem, Gem other, bool useOther, WwAcquireContext ctx)
+            {
+                var r = gem.Resv;
+                if (useOther)
+                    r = other.Resv;
                 r.LockSlow(ctx);
                 {|DRV1002:gem.Vmap(1)|};
                 r.Unlock();

@@ -32,7 +32,7 @@ public sealed class VerifierTests
 
     [Fact]
     public Task Arguments_check_the_formatted_message() =>
-        Verify.Analyzer(Leak, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithArguments("_m", "Start", "line 8"));
+        Verify.Analyzer(Leak, Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithArguments("_m", "Start", "line 8", ""));
 
     [Fact]
     public Task An_unexpected_diagnostic_fails() =>
