@@ -29,7 +29,7 @@ public sealed record ExecutableBody(IMethodSymbol Method, SyntaxNode Declaration
             foreach (var declaration in tree.GetRoot().DescendantNodes().Where(IsExecutableMember))
             {
                 if (ExecutableSymbol(model, declaration) is { } method
-                    && !contracts.ForMethod(method).IsLockPrimitive
+                    && !contracts.ForMethod(method).IsTrusted
                     && model.GetOperation(OperationRoot(declaration)) is { } operation
                     && Graph(operation) is { } cfg)
                 {
