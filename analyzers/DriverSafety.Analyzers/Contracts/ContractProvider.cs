@@ -10,9 +10,10 @@ namespace DriverSafety.Analyzers.Contracts
     /// Reads the lock annotations of a symbol once per compilation into contract records, with the contracts an
     /// override or interface implementation inherits; collects the malformed ones as <see cref="AnnotationProblem"/>s.
     /// </summary>
-    internal sealed partial class ContractProvider
+    internal sealed class ContractProvider
     {
         private readonly KnownSymbols _known;
+        private readonly ImmutableArray<Readers.AnnotationReader> _readers;
         private readonly ConcurrentDictionary<ISymbol, OwnAnnotations> _own = new ConcurrentDictionary<ISymbol, OwnAnnotations>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<IMethodSymbol, MethodContract> _methods = new ConcurrentDictionary<IMethodSymbol, MethodContract>(SymbolEqualityComparer.Default);
         private readonly ConcurrentDictionary<ISymbol, MemberContract> _members = new ConcurrentDictionary<ISymbol, MemberContract>(SymbolEqualityComparer.Default);
@@ -22,6 +23,11 @@ namespace DriverSafety.Analyzers.Contracts
             _known = known;
             Models = new SemanticModels(compilation);
             Resolver = new LockExpressionResolver(compilation, known, Models);
+            _readers = ImmutableArray.Create<Readers.AnnotationReader>(
+                new Readers.LockAnnotationReader(known, Resolver),
+                new Readers.ContextAnnotationReader(known, Resolver),
+                new Readers.LifetimeAnnotationReader(known, Resolver),
+                new Readers.OrderingAnnotationReader(known, Resolver));
         }
 
         public LockExpressionResolver Resolver { get; }
@@ -186,219 +192,32 @@ namespace DriverSafety.Analyzers.Contracts
             var problems = ImmutableArray.CreateBuilder<AnnotationProblem>();
             foreach (var attribute in symbol.GetAttributes())
             {
-                var cls = attribute.AttributeClass;
-                if (cls is null || cls.ContainingNamespace?.Name != "DriverSafety")
+                if (attribute.AttributeClass?.ContainingNamespace?.Name != "DriverSafety")
                 {
                     continue;
                 }
 
-                CheckLockVocabulary(attribute, symbol, problems);
-
-                if (KnownSymbols.Is(attribute, _known.Acquires))
+                foreach (var reader in _readers)
                 {
-                    result.Acquires = result.Acquires.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: true));
-                }
-                else if (KnownSymbols.Is(attribute, _known.Releases))
-                {
-                    result.Releases = result.Releases.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: true));
-                }
-                else if (KnownSymbols.Is(attribute, _known.Requires))
-                {
-                    result.Requires = result.Requires.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: true));
-                }
-                else if (KnownSymbols.Is(attribute, _known.Excludes))
-                {
-                    result.Excludes = result.Excludes.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: true));
-                }
-                else if (KnownSymbols.Is(attribute, _known.AssertsHeld))
-                {
-                    result.AssertsHeld = result.AssertsHeld.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: true));
-                }
-                else if (KnownSymbols.Is(attribute, _known.GuardedBy))
-                {
-                    var writesOnly = NamedBool(attribute, "WritesOnly");
-                    result.GuardedBy = result.GuardedBy.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: false).Select(c => new GuardClause(c.Lock, writesOnly)));
-                }
-                else if (KnownSymbols.Is(attribute, _known.TryAcquires))
-                {
-                    var tryClause = ParseTry(attribute, symbol, problems);
-                    if (tryClause is not null)
+                    if (reader.Reads(attribute))
                     {
-                        result.TryAcquires = result.TryAcquires.Add(tryClause);
+                        reader.Read(attribute, symbol, result, problems);
+                        break;
                     }
-                }
-                else if (KnownSymbols.Is(attribute, _known.Allocates))
-                {
-                    CheckAllocates(attribute, symbol, problems);
-                }
-                else
-                {
-                    CheckNamesOfOtherAnnotations(attribute, symbol, problems);
                 }
             }
 
             if (symbol is IMethodSymbol method)
             {
-                CheckParameterAnnotations(method, problems);
+                foreach (var reader in _readers)
+                {
+                    reader.ReadParameters(method, problems);
+                }
             }
 
             result.Problems = problems.ToImmutable();
             return result;
         }
 
-        private TryClause? ParseTry(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
-        {
-            if (attribute.ConstructorArguments.Length != 2 || symbol is not IMethodSymbol method)
-            {
-                return null;
-            }
-
-            var success = attribute.ConstructorArguments[0].Value;
-            var returnType = method.ReturnType;
-            var fits = success switch
-            {
-                bool => returnType.SpecialType == SpecialType.System_Boolean,
-                int => returnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Int16 or SpecialType.System_SByte,
-                _ => false,
-            };
-            if (!fits)
-            {
-                Report(problems, Descriptors.AnnotationMisapplied, attribute,
-                    $"[TryAcquires({ConditionValue.FromConstant(success)})] on '{method.Name}', which returns '{returnType.ToDisplayString()}': the success value must have the method's return type (bool or int)");
-                return null;
-            }
-
-            var locks = Clauses(attribute, symbol, 1, problems, defaultThis: true).Select(c => c.Lock).ToImmutableArray();
-            var blocking = NamedBool(attribute, "Blocking") || method.Parameters.Any(p => p.GetAttributes().Any(a => KnownSymbols.Is(a, _known.AcquireContext)));
-            return locks.IsEmpty ? null : new TryClause(locks, NamedBool(attribute, "Shared"), ConditionValue.FromConstant(success)!.Value, blocking);
-        }
-
-        private void CheckAllocates(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
-        {
-            if (symbol is not IMethodSymbol method || attribute.ConstructorArguments.Length != 1)
-            {
-                return;
-            }
-
-            var name = attribute.ConstructorArguments[0].Value as string;
-            var parameter = method.Parameters.FirstOrDefault(p => p.Name == name);
-            if (parameter is null)
-            {
-                Report(problems, Descriptors.AnnotationDoesNotResolve, attribute, $"[Allocates(\"{name}\")] on '{method.Name}': there is no parameter named '{name}'");
-            }
-            else if (!parameter.Type.GetAttributes().Any(a => KnownSymbols.Is(a, _known.AllocationFlags)))
-            {
-                Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[Allocates(\"{name}\")] on '{method.Name}': parameter '{name}' is of type '{parameter.Type.ToDisplayString()}', not an [AllocationFlags] enum");
-            }
-        }
-
-        private IEnumerable<LockClause> Clauses(AttributeData attribute, ISymbol symbol, int argumentIndex, ImmutableArray<AnnotationProblem>.Builder problems, bool defaultThis)
-        {
-            var shared = NamedBool(attribute, "Shared");
-            var irqs = NamedBool(attribute, "DisablesIrqs");
-            var subclass = NamedArgument(attribute, "Subclass") is int n ? n : 0;
-            var name = attribute.AttributeClass!.Name.Replace("Attribute", string.Empty);
-            if (attribute.ConstructorArguments.Length <= argumentIndex)
-            {
-                yield break;
-            }
-
-            var argument = attribute.ConstructorArguments[argumentIndex];
-            if (argument.Kind != TypedConstantKind.Array)
-            {
-                yield break;
-            }
-
-            if (argument.IsNull)
-            {
-                Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[{name}(null)] on '{symbol.Name}': the list of lock expressions is null; name the locks, or pass none for 'this'");
-                yield break;
-            }
-
-            if (argument.Values.IsEmpty)
-            {
-                if (!defaultThis)
-                {
-                    Report(problems, Descriptors.AnnotationDoesNotResolve, attribute, $"[{name}] on '{symbol.Name}' names no lock");
-                    yield break;
-                }
-
-                if (symbol is INamedTypeSymbol { TypeKind: TypeKind.Delegate })
-                {
-                    Report(problems, Descriptors.AnnotationDoesNotResolve, attribute, $"[{name}] on delegate type '{symbol.Name}' names no lock: name the locks by the delegate's parameters or static members");
-                    yield break;
-                }
-
-                if (symbol.IsStatic)
-                {
-                    Report(problems, Descriptors.AnnotationDoesNotResolve, attribute, $"[{name}] without arguments means 'this', which names nothing in static member '{symbol.Name}'");
-                    yield break;
-                }
-
-                if (!Resolver.CanBeLock(symbol.ContainingType))
-                {
-                    Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[{name}] without arguments means 'this', but '{symbol.ContainingType?.Name}' is not a lock");
-                    yield break;
-                }
-
-                yield return new LockClause(LockExpr.ThisLock, shared, irqs, subclass);
-                yield break;
-            }
-
-            foreach (var value in argument.Values)
-            {
-                var resolved = Resolver.Resolve(value.Value as string, symbol, requireLock: true, allowReturn: false, out var problem, out var detail, attribute.ApplicationSyntaxReference);
-                if (resolved is null)
-                {
-                    Report(problems, problem == ProblemKind.Misapplied ? Descriptors.AnnotationMisapplied : Descriptors.AnnotationDoesNotResolve, attribute,
-                        $"[{name}] on '{symbol.Name}': {detail}");
-                    continue;
-                }
-
-                yield return new LockClause(resolved, shared, irqs, subclass);
-            }
-        }
-
-        private static bool NamedBool(AttributeData attribute, string name) => NamedArgument(attribute, name) is true;
-
-        private static string? Named(AttributeData attribute, string name) => NamedArgument(attribute, name) as string;
-
-        private static object? NamedArgument(AttributeData attribute, string name)
-        {
-            foreach (var pair in attribute.NamedArguments)
-            {
-                if (pair.Key == name)
-                {
-                    return pair.Value.Value;
-                }
-            }
-
-            return null;
-        }
-
-        private static void Report(ImmutableArray<AnnotationProblem>.Builder problems, DiagnosticDescriptor descriptor, AttributeData attribute, string message)
-        {
-            var syntax = attribute.ApplicationSyntaxReference;
-            if (syntax is null)
-            {
-                return;
-            }
-
-            problems.Add(new AnnotationProblem(descriptor, Location.Create(syntax.SyntaxTree, syntax.Span), message));
-        }
-
-        private sealed class OwnAnnotations
-        {
-            public ImmutableArray<LockClause> Acquires { get; set; } = ImmutableArray<LockClause>.Empty;
-            public ImmutableArray<TryClause> TryAcquires { get; set; } = ImmutableArray<TryClause>.Empty;
-            public ImmutableArray<LockClause> Releases { get; set; } = ImmutableArray<LockClause>.Empty;
-            public ImmutableArray<LockClause> Requires { get; set; } = ImmutableArray<LockClause>.Empty;
-            public ImmutableArray<LockClause> Excludes { get; set; } = ImmutableArray<LockClause>.Empty;
-            public ImmutableArray<LockClause> AssertsHeld { get; set; } = ImmutableArray<LockClause>.Empty;
-            public ImmutableArray<GuardClause> GuardedBy { get; set; } = ImmutableArray<GuardClause>.Empty;
-            public ImmutableArray<AnnotationProblem> Problems { get; set; } = ImmutableArray<AnnotationProblem>.Empty;
-
-            public bool IsEmpty => Acquires.IsEmpty && TryAcquires.IsEmpty && Releases.IsEmpty && Requires.IsEmpty && Excludes.IsEmpty && AssertsHeld.IsEmpty;
-        }
     }
 }

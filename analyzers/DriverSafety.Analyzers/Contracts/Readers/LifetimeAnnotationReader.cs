@@ -1,65 +1,35 @@
-using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
-namespace DriverSafety.Analyzers.Contracts
+namespace DriverSafety.Analyzers.Contracts.Readers
 {
     /// <summary>
-    /// DRV9001/DRV9002 for the names written in the ordering and lifetime annotations (SPEC section 4: a string that
-    /// does not resolve is itself a diagnostic, never silently ignored): lock classes, targets, <c>While</c> locks,
-    /// handles, <c>CheckedBy</c> methods, <c>Match</c> parameters, resource and state names.
+    /// The lifetime family's annotations (SPEC §3.3): resource and state names, targets, <c>While</c> locks, handles,
+    /// <c>CheckedBy</c> methods and <c>Match</c> parameters.
     /// </summary>
-    internal sealed partial class ContractProvider
+    internal sealed class LifetimeAnnotationReader : AnnotationReader
     {
-        /// <summary>
-        /// The vocabulary whose semantics arrive with later families still gets its names checked now: <c>Subclass</c> is a
-        /// non-negative lockdep subclass, <c>[InvokedBeforeReturn]</c> marks a delegate parameter, <c>[NoAnalysis]</c> has a body to skip.
-        /// </summary>
-        private void CheckLockVocabulary(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        public LifetimeAnnotationReader(KnownSymbols known, LockExpressionResolver resolver)
+            : base(known, resolver)
         {
-            if (KnownSymbols.Is(attribute, _known.Acquires) && NamedArgument(attribute, "Subclass") is int subclass && subclass < 0)
-            {
-                Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[Acquires(Subclass = {subclass})] on '{symbol.Name}': a lockdep subclass is 0 or more");
-            }
-
-            if (KnownSymbols.Is(attribute, _known.NoAnalysis) && symbol is IMethodSymbol { IsAbstract: true } or IPropertySymbol { IsAbstract: true })
-            {
-                Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[NoAnalysis] on abstract member '{symbol.Name}': it has no body to leave unanalysed");
-            }
         }
 
-        private void CheckParameterAnnotations(IMethodSymbol method, ImmutableArray<AnnotationProblem>.Builder problems)
-        {
-            {
-                foreach (var parameter in method.Parameters)
-                {
-                    foreach (var parameterAttribute in parameter.GetAttributes())
-                    {
-                        if (KnownSymbols.Is(parameterAttribute, _known.InvokedBeforeReturn) && parameter.Type.TypeKind != TypeKind.Delegate)
-                        {
-                            Report(problems, Descriptors.AnnotationMisapplied, parameterAttribute,
-                                $"[InvokedBeforeReturn] on parameter '{parameter.Name}' of '{method.Name}': its type '{parameter.Type.ToDisplayString()}' is not a delegate type");
-                        }
-                    }
-                }
-            }
-        }
+        public override bool Reads(AttributeData attribute) =>
+            KnownSymbols.Is(attribute, Known.Begins) || KnownSymbols.Is(attribute, Known.Ends) || KnownSymbols.Is(attribute, Known.RequiresState) ||
+            KnownSymbols.Is(attribute, Known.RequiresNotState) || KnownSymbols.Is(attribute, Known.EnsuresState) ||
+            KnownSymbols.Is(attribute, Known.EnsuresNotState) || KnownSymbols.Is(attribute, Known.StateTest);
 
-        private void CheckNamesOfOtherAnnotations(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             var name = attribute.AttributeClass!.Name.Replace("Attribute", string.Empty);
-            if (KnownSymbols.Is(attribute, _known.AcquiredBefore) || KnownSymbols.Is(attribute, _known.AcquiredAfter))
-            {
-                CheckLockClasses(attribute, symbol, name, problems);
-                return;
-            }
 
-            var isBegins = KnownSymbols.Is(attribute, _known.Begins);
-            var isEnds = KnownSymbols.Is(attribute, _known.Ends);
-            var isEnsures = KnownSymbols.Is(attribute, _known.EnsuresState) || KnownSymbols.Is(attribute, _known.EnsuresNotState);
-            var isRequires = KnownSymbols.Is(attribute, _known.RequiresState) || KnownSymbols.Is(attribute, _known.RequiresNotState);
-            var isTest = KnownSymbols.Is(attribute, _known.StateTest);
+            var isBegins = KnownSymbols.Is(attribute, Known.Begins);
+            var isEnds = KnownSymbols.Is(attribute, Known.Ends);
+            var isEnsures = KnownSymbols.Is(attribute, Known.EnsuresState) || KnownSymbols.Is(attribute, Known.EnsuresNotState);
+            var isRequires = KnownSymbols.Is(attribute, Known.RequiresState) || KnownSymbols.Is(attribute, Known.RequiresNotState);
+            var isTest = KnownSymbols.Is(attribute, Known.StateTest);
             if (!(isBegins || isEnds || isEnsures || isRequires || isTest) || attribute.ConstructorArguments.Length != 1)
             {
                 return;
@@ -110,29 +80,6 @@ namespace DriverSafety.Analyzers.Contracts
             }
         }
 
-        private void CheckLockClasses(AttributeData attribute, ISymbol symbol, string name, ImmutableArray<AnnotationProblem>.Builder problems)
-        {
-            if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind != TypedConstantKind.Array)
-            {
-                return;
-            }
-
-            var argument = attribute.ConstructorArguments[0];
-            if (argument.IsNull || argument.Values.IsEmpty)
-            {
-                Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[{name}] on '{symbol.Name}' names no lock class");
-                return;
-            }
-
-            foreach (var value in argument.Values)
-            {
-                if (Resolver.ResolveLockClass(value.Value as string, symbol, out var problem, out var detail, attribute.ApplicationSyntaxReference) is null)
-                {
-                    Report(problems, Kind(problem), attribute, $"[{name}] on '{symbol.Name}': {detail}");
-                }
-            }
-        }
-
         private void CheckHandle(AttributeData attribute, IMethodSymbol method, string name, string subject, string handle, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (handle == "return")
@@ -176,8 +123,5 @@ namespace DriverSafety.Analyzers.Contracts
             var owner = Resolver.ResolveType(typeName, method, at);
             return owner?.GetMembers(name.Substring(dot + 1)).OfType<IMethodSymbol>().Any() == true;
         }
-
-        private static DiagnosticDescriptor Kind(ProblemKind problem) =>
-            problem == ProblemKind.Misapplied ? Descriptors.AnnotationMisapplied : Descriptors.AnnotationDoesNotResolve;
     }
 }
