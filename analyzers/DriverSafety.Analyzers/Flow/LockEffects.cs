@@ -187,6 +187,40 @@ namespace DriverSafety.Analyzers.Flow
             state.WithLocks(state.Locks.With(guards: state.Locks.Guards.RemoveAll(g => g.Key.Equals(Guard.Key))));
     }
 
+    /// <summary>
+    /// A method converted to a delegate type requires a lock that the delegate type's own contract does not promise:
+    /// whoever invokes the delegate need not hold it (SPEC §7.12a for locks).
+    /// </summary>
+    internal sealed class UnpromisedRequirement : Effect
+    {
+        public UnpromisedRequirement(LockExpr lockExpr, INamedTypeSymbol delegateType)
+        {
+            Lock = lockExpr;
+            DelegateType = delegateType;
+        }
+
+        public LockExpr Lock { get; }
+        public INamedTypeSymbol DelegateType { get; }
+
+        /// <summary>
+        /// The requirements of <paramref name="method"/> that converting it to <paramref name="delegateType"/> leaves
+        /// unpromised: a clause on one of its parameters (or a static lock) that the delegate type's <c>[Requires]</c> does not
+        /// state for the same parameter, and any clause on the method's own object, which no invoker can be asked to hold.
+        /// </summary>
+        public static ImmutableArray<Effect> Of(IMethodSymbol method, INamedTypeSymbol delegateType, ContractProvider contracts)
+        {
+            var required = contracts.ForMethod(method).Requires;
+            if (required.IsEmpty || delegateType.DelegateInvokeMethod is not { } invoke)
+            {
+                return ImmutableArray<Effect>.Empty;
+            }
+
+            var promised = contracts.ForMethod(invoke).Requires.Select(c => c.Identity).ToImmutableHashSet();
+            return required.Where(c => c.Lock.Kind == LockRootKind.This || !promised.Contains(c.Identity))
+                .Select(c => (Effect)new UnpromisedRequirement(c.Lock, delegateType)).ToImmutableArray();
+        }
+    }
+
     /// <summary>The lock family's effects from the callee's contract (SPEC §3.1).</summary>
     internal sealed class LockContractEffects : IEffectSource
     {

@@ -23,7 +23,7 @@ namespace DriverSafety.Analyzers.Rules
         private readonly Dictionary<IOperation, Leak> _leaks = new Dictionary<IOperation, Leak>();
         private readonly Dictionary<(IOperation Site, AccessPath Lock), (HeldLock Held, Location? Extra)> _touchedPartial = new Dictionary<(IOperation, AccessPath), (HeldLock, Location?)>();
         private readonly HashSet<(IOperation Site, AccessPath Lock)> _reported1009 = new HashSet<(IOperation, AccessPath)>();
-        private readonly Dictionary<AccessPath, (IMethodSymbol Helper, string Expression)> _handedToHelpers = new Dictionary<AccessPath, (IMethodSymbol, string)>();
+        private readonly Dictionary<AccessPath, List<(IMethodSymbol Helper, string Expression)>> _handedToHelpers = new Dictionary<AccessPath, List<(IMethodSymbol, string)>>();
 
         public LockingRules(ContractProvider contracts, Action<Diagnostic> report)
         {
@@ -66,6 +66,10 @@ namespace DriverSafety.Analyzers.Rules
                         break;
                     case SummaryEffect summary:
                         CheckCallee(e, summary.Summary, excluded, reported);
+                        break;
+                    case UnpromisedRequirement unpromised:
+                        Report(Descriptors.RequiredLockNotHeld, e.Site.Location, Array.Empty<Location>(), e.Site.Callee.Name, unpromised.Lock,
+                            $" by every invocation of '{unpromised.DelegateType.Name}', which does not require it (add it to the delegate type's [Requires], or take the lock in '{e.Site.Callee.Name}')");
                         break;
                 }
             }
@@ -217,7 +221,7 @@ namespace DriverSafety.Analyzers.Rules
 
                 var exits = leak.Exits.OrderBy(l => l.SourceSpan.Start).ToArray();
                 var where = (exits.Length == 1 ? "line " : "lines ") + string.Join(", ", exits.Select(LineOf));
-                var hint = _handedToHelpers.TryGetValue(leak.Held.Lock, out var helper)
+                var hint = _handedToHelpers.TryGetValue(leak.Held.Lock, out var helpers) && helpers.FirstOrDefault(h => ReleasesSomething(h.Helper)) is { Helper: not null } helper
                     ? $"; if '{helper.Helper.Name}' releases it, add [Releases(\"{helper.Expression}\")] to '{helper.Helper.Name}'"
                     : string.Empty;
                 Report(Descriptors.LockNotReleased, pair.Key.Syntax.GetLocation(), exits, leak.Held.Lock, body.Name, where, hint);
@@ -353,14 +357,24 @@ namespace DriverSafety.Analyzers.Rules
                 return;
             }
 
+            // Only candidates are kept here; whether a helper releases anything is looked at when a leak is reported.
             foreach (var held in e.Before.Locks.Held.Where(h => h.IsHeld && h.Origin == HoldOrigin.Acquired))
             {
-                if (_handedToHelpers.ContainsKey(held.Lock) || HelperExpression(e.Site, held.Lock) is not { } expression || !ReleasesSomething(e.Site.Method))
+                if (HelperExpression(e.Site, held.Lock) is not { } expression)
                 {
                     continue;
                 }
 
-                _handedToHelpers[held.Lock] = (e.Site.Method, expression);
+                if (!_handedToHelpers.TryGetValue(held.Lock, out var candidates))
+                {
+                    candidates = new List<(IMethodSymbol, string)>();
+                    _handedToHelpers.Add(held.Lock, candidates);
+                }
+
+                if (candidates.Count < 4 && !candidates.Any(c => SymbolEqualityComparer.Default.Equals(c.Helper, e.Site.Method)))
+                {
+                    candidates.Add((e.Site.Method, expression));
+                }
             }
         }
 

@@ -214,6 +214,37 @@ public sealed class GuardedUseTests
         Verify.Diagnostic("DRV1002").WithLocation(0).WithMessage("Calling 'Invoke' requires lock 's.Lock' held exclusively"));
 
     [Fact]
+    public Task A_method_converted_to_a_delegate_type_needs_its_requirements_promised_by_the_type() => Verify.Analyzer("""
+        public sealed class Shrinker
+        {
+            public readonly Mutex Lock = new Mutex();
+            public readonly Mutex Other = new Mutex();
+            [GuardedBy("Lock")] public int Scanned;
+
+            [Requires("Lock")]
+            public int Mine(Shrinker s, int n) => n;
+        }
+
+        [Requires("s.Lock")]
+        public delegate int ScanFn(Shrinker s, int n);
+
+        public static class Mm
+        {
+            [Requires("s.Lock")]
+            public static int Promised(Shrinker s, int n) => s.Scanned += n;
+
+            [Requires("s.Other")]
+            public static int NotPromised(Shrinker s, int n) => n;
+
+            public static ScanFn[] All(Shrinker owner) => new ScanFn[] { Promised, {|#0:NotPromised|}, {|#1:owner.Mine|} };
+        }
+        """,
+        Verify.Diagnostic("DRV1002").WithLocation(0).WithMessage(
+            "Calling 'NotPromised' requires lock 's.Other' held by every invocation of 'ScanFn', which does not require it (add it to the delegate type's [Requires], or take the lock in 'NotPromised')"),
+        Verify.Diagnostic("DRV1002").WithLocation(1).WithMessage(
+            "Calling 'Mine' requires lock 'Lock' held by every invocation of 'ScanFn', which does not require it (add it to the delegate type's [Requires], or take the lock in 'Mine')"));
+
+    [Fact]
     public Task NoAnalysis_bodies_are_trusted_and_their_contract_taken_at_its_word() => Verify.Analyzer("""
         public sealed class Dev
         {
