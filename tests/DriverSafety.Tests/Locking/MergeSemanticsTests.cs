@@ -10,17 +10,8 @@ namespace DriverSafety.Tests.Locking;
 /// </summary>
 public sealed class MergeSemanticsTests
 {
-    private const string Dev = """
-        public sealed class Dev
-        {
-            public readonly Mutex M = new Mutex();
-            [GuardedBy("M")] public int Count;
-            public bool Ready;
-
-        """;
-
     [Fact]
-    public Task After_a_differing_merge_the_lock_is_not_held_so_the_release_is_DRV1004() => Verify.Analyzer(Dev + """
+    public Task After_a_differing_merge_the_lock_is_not_held_so_the_release_is_DRV1004() => Verify.Analyzer(Sources.Dev + """
             public void Start(bool quick)
             {
                 if ({|#1:quick|})
@@ -37,7 +28,7 @@ public sealed class MergeSemanticsTests
             .WithMessage("Releasing lock 'M' that is not held on every path (it is held on some paths only)"));
 
     [Fact]
-    public Task After_a_differing_merge_a_guarded_access_is_DRV1001() => Verify.Analyzer(Dev + """
+    public Task After_a_differing_merge_a_guarded_access_is_DRV1001() => Verify.Analyzer(Sources.Dev + """
             public void Start()
             {
                 if ({|#1:Ready|})
@@ -52,7 +43,7 @@ public sealed class MergeSemanticsTests
         Verify.Diagnostic("DRV1004").WithLocation(3).WithLocation(0));
 
     [Fact]
-    public Task A_lock_released_on_some_paths_that_reaches_the_exit_untouched_is_a_leak() => Verify.Analyzer(Dev + """
+    public Task A_lock_released_on_some_paths_that_reaches_the_exit_untouched_is_a_leak() => Verify.Analyzer(Sources.Dev + """
             public void Start()
             {
                 {|#0:M.Lock()|};
@@ -65,7 +56,7 @@ public sealed class MergeSemanticsTests
         Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithMessage("Lock 'M' acquired here is still held where 'Start' exits (line 12)"));
 
     [Fact]
-    public Task A_conditional_acquire_left_at_the_exit_is_a_leak_not_a_mismatch() => Verify.Analyzer(Dev + """
+    public Task A_conditional_acquire_left_at_the_exit_is_a_leak_not_a_mismatch() => Verify.Analyzer(Sources.Dev + """
             public void Start()
             {
                 if (Ready)
@@ -77,7 +68,7 @@ public sealed class MergeSemanticsTests
         Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task Releasing_in_a_while_loop_is_one_DRV1009_at_the_loop_and_a_leak_at_the_exit() => Verify.Analyzer(Dev + """
+    public Task Releasing_in_a_while_loop_is_one_DRV1009_at_the_loop_and_a_leak_at_the_exit() => Verify.Analyzer(Sources.Dev + """
             public void Drain()
             {
                 {|#0:M.Lock()|};
@@ -91,7 +82,7 @@ public sealed class MergeSemanticsTests
         Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(2));
 
     [Fact]
-    public Task Releasing_in_a_do_loop_is_one_DRV1009() => Verify.Analyzer(Dev + """
+    public Task Releasing_in_a_do_loop_is_one_DRV1009() => Verify.Analyzer(Sources.Dev + """
             public void Drain()
             {
                 {|#0:M.Lock()|};
@@ -106,7 +97,7 @@ public sealed class MergeSemanticsTests
         Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task Acquiring_in_a_loop_without_release_is_one_DRV1009_not_a_cascade_of_DRV1005() => Verify.Analyzer(Dev + """
+    public Task Acquiring_in_a_loop_without_release_is_one_DRV1009_not_a_cascade_of_DRV1005() => Verify.Analyzer(Sources.Dev + """
             public void Spin()
             {
                 for (var i = 0; {|#1:i < 10|}; i++)
@@ -121,7 +112,7 @@ public sealed class MergeSemanticsTests
             .WithMessage("Lock 'M' acquired here is held on some paths reaching line 8 (the loop's back edge from line 8 brings it held; the loop is entered without it) and not on others"));
 
     [Fact]
-    public Task A_break_keeps_its_own_state() => Verify.Analyzer(Dev + """
+    public Task A_break_keeps_its_own_state() => Verify.Analyzer(Sources.Dev + """
             public void Poll()
             {
                 while (true)
@@ -139,7 +130,7 @@ public sealed class MergeSemanticsTests
         """);
 
     [Fact]
-    public Task A_lock_held_by_contract_and_released_on_some_paths_breaks_the_contract_at_the_exit() => Verify.Analyzer(Dev + """
+    public Task A_lock_held_by_contract_and_released_on_some_paths_breaks_the_contract_at_the_exit() => Verify.Analyzer(Sources.Dev + """
             [Requires("M")]
             public void Maybe()
             {

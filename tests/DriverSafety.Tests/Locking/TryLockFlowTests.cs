@@ -9,17 +9,8 @@ namespace DriverSafety.Tests.Locking;
 /// </summary>
 public sealed class TryLockFlowTests
 {
-    private const string Dev = """
-        public sealed class Dev
-        {
-            public readonly Mutex M = new Mutex();
-            [GuardedBy("M")] public int Count;
-            public bool Ready;
-
-        """;
-
     [Fact]
-    public Task A_stored_result_tested_again_in_a_later_branch_is_clean() => Verify.Analyzer(Dev + """
+    public Task A_stored_result_tested_again_in_a_later_branch_is_clean() => Verify.Analyzer(Sources.Dev + """
             public void Poll()
             {
                 bool ok = M.TryLock();
@@ -33,7 +24,7 @@ public sealed class TryLockFlowTests
         """);
 
     [Fact]
-    public Task A_try_lock_that_succeeds_before_a_false_condition_leaks() => Verify.Analyzer(Dev + """
+    public Task A_try_lock_that_succeeds_before_a_false_condition_leaks() => Verify.Analyzer(Sources.Dev + """
             public void Poll()
             {
                 if ({|#0:M.TryLock()|} && Ready)
@@ -47,7 +38,7 @@ public sealed class TryLockFlowTests
         Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1));
 
     [Fact]
-    public Task A_negated_local_flips_the_result() => Verify.Analyzer(Dev + """
+    public Task A_negated_local_flips_the_result() => Verify.Analyzer(Sources.Dev + """
             public void Poll()
             {
                 bool busy = M.TryLock();
@@ -61,7 +52,7 @@ public sealed class TryLockFlowTests
         """);
 
     [Fact]
-    public Task A_chain_of_negations_and_copies_keeps_the_result() => Verify.Analyzer(Dev + """
+    public Task A_chain_of_negations_and_copies_keeps_the_result() => Verify.Analyzer(Sources.Dev + """
             public void Poll()
             {
                 var failed = !M.TryLock();
@@ -76,7 +67,7 @@ public sealed class TryLockFlowTests
         """);
 
     [Fact]
-    public Task A_conditional_expression_merges_a_try_with_false() => Verify.Analyzer(Dev + """
+    public Task A_conditional_expression_merges_a_try_with_false() => Verify.Analyzer(Sources.Dev + """
             public void Poll(bool wanted)
             {
                 var ok = wanted ? M.TryLock() : false;
@@ -90,7 +81,7 @@ public sealed class TryLockFlowTests
         """);
 
     [Fact]
-    public Task A_dropped_result_is_one_finding_then_the_lock_counts_as_held() => Verify.Analyzer(Dev + """
+    public Task A_dropped_result_is_one_finding_then_the_lock_counts_as_held() => Verify.Analyzer(Sources.Dev + """
             public void Poll()
             {
                 {|#0:M.TryLock()|};
@@ -103,7 +94,7 @@ public sealed class TryLockFlowTests
             .WithMessage("Lock 'M' acquired here is still held where 'Poll' exits (its result is ignored: the lock is held only where it succeeded)"));
 
     [Fact]
-    public Task A_dropped_result_that_is_never_released_is_still_one_finding() => Verify.Analyzer(Dev + """
+    public Task A_dropped_result_that_is_never_released_is_still_one_finding() => Verify.Analyzer(Sources.Dev + """
             public void Poll()
             {
                 {|#0:M.TryLock()|};
