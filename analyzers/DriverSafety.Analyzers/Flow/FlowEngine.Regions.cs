@@ -116,7 +116,7 @@ namespace DriverSafety.Analyzers.Flow
                 Last = last;
                 TopLevel = topLevel;
                 In = new FlowState?[last - first + 1];
-                Incoming = new SortedDictionary<int, Edge>?[last - first + 1];
+                Incoming = new List<KeyValuePair<int, Edge>>?[last - first + 1];
                 Visits = new int[last - first + 1];
                 Widened = new bool[last - first + 1];
             }
@@ -126,7 +126,8 @@ namespace DriverSafety.Analyzers.Flow
             public int Last { get; }
             public bool TopLevel { get; }
             public FlowState?[] In { get; }
-            public SortedDictionary<int, Edge>?[] Incoming { get; }
+            /// <summary>Per block, its incoming edges' states sorted by edge key (few per block: a small sorted list).</summary>
+            public List<KeyValuePair<int, Edge>>?[] Incoming { get; }
             public int[] Visits { get; }
 
             /// <summary>Blocks that reached the visit cap: their entry state is widened from then on.</summary>
@@ -147,13 +148,27 @@ namespace DriverSafety.Analyzers.Flow
                 }
 
                 var index = ordinal - First;
-                var incoming = Incoming[index] ??= new SortedDictionary<int, Edge>();
-                if (incoming.TryGetValue(edgeKey, out var previous) && previous.State.Equals(state))
+                var incoming = Incoming[index] ??= new List<KeyValuePair<int, Edge>>(2);
+                var position = 0;
+                while (position < incoming.Count && incoming[position].Key < edgeKey)
                 {
-                    return;
+                    position++;
                 }
 
-                incoming[edgeKey] = new Edge(state, backEdge, edgeLocation);
+                var edge = new KeyValuePair<int, Edge>(edgeKey, new Edge(state, backEdge, edgeLocation));
+                if (position < incoming.Count && incoming[position].Key == edgeKey)
+                {
+                    if (incoming[position].Value.State.Equals(state))
+                    {
+                        return;
+                    }
+
+                    incoming[position] = edge;
+                }
+                else
+                {
+                    incoming.Insert(position, edge);
+                }
                 var joined = engine.JoinIncoming(this, ordinal, null);
                 if (joined is not null && Widened[index])
                 {
@@ -199,16 +214,22 @@ namespace DriverSafety.Analyzers.Flow
         private FlowState? JoinIncoming(RegionRun run, int ordinal, List<object>? mismatches)
         {
             var incoming = run.Incoming[ordinal - run.First];
-            if (incoming is null)
+            if (incoming is null || incoming.Count == 0)
             {
                 return null;
+            }
+
+            if (incoming.Count == 1)
+            {
+                return incoming[0].Value.State;
             }
 
             var mergePoint = MergeNode(run.Info.Cfg.Blocks[ordinal]);
             FlowState? state = null;
             SyntaxNode? stateEdge = null;
-            foreach (var edge in incoming.Values)
+            foreach (var pair in incoming)
             {
+                var edge = pair.Value;
                 if (edge.BackEdge)
                 {
                     continue;
@@ -228,16 +249,18 @@ namespace DriverSafety.Analyzers.Flow
             if (state is null)
             {
                 // Only back edges (a block reached by a backward goto alone): they are its entry.
-                foreach (var edge in incoming.Values)
+                foreach (var pair in incoming)
                 {
+                    var edge = pair.Value;
                     state = state is null ? edge.State : FlowState.Join(state, edge.State, new MergeContext(MergeKind.Branch, mergePoint, state, edge.State, null, edge.Location, mismatches));
                 }
 
                 return state;
             }
 
-            foreach (var edge in incoming.Values)
+            foreach (var pair in incoming)
             {
+                var edge = pair.Value;
                 if (edge.BackEdge)
                 {
                     state = FlowState.LoopBackEdge(state, edge.State, new MergeContext(MergeKind.LoopBackEdge, mergePoint, state, edge.State, null, edge.Location, mismatches));

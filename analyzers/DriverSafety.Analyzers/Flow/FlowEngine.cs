@@ -202,14 +202,14 @@ namespace DriverSafety.Analyzers.Flow
                         return null;
                     }
 
-                    var mismatches = new List<object>();
+                    var mismatches = run.Incoming[ordinal - first] is { Count: > 1 } ? new List<object>() : null;
                     var state = JoinIncoming(run, ordinal, mismatches)!;
                     if (run.Widened[ordinal - first])
                     {
                         state = state.Widen();
                     }
 
-                    if (mismatches.Count > 0 && topLevel)
+                    if (mismatches is { Count: > 0 } && topLevel)
                     {
                         var loop = mismatches.OfType<Domains.LockMismatch>().Any(m => m.Kind == Domains.MergeKind.LoopBackEdge);
                         _observer.OnMerge(new MergeEvent(_body, loop ? Domains.MergeKind.LoopBackEdge : Domains.MergeKind.Branch, MergeNode(info.Cfg.Blocks[ordinal])?.GetLocation(), mismatches));

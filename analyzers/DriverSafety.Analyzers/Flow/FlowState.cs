@@ -60,15 +60,17 @@ namespace DriverSafety.Analyzers.Flow
         }
 
         /// <summary>The join of two states at a forward merge.</summary>
-        public static FlowState Join(FlowState left, FlowState right, MergeContext merge)
-        {
-            if (ReferenceEquals(left, right))
-            {
-                return left;
-            }
+        public static FlowState Join(FlowState left, FlowState right, MergeContext merge) =>
+            ReferenceEquals(left, right) ? left : Combine(left, right, (domain, a, b) => domain.Join(a, b, merge));
 
-            var builder = left._values.ToBuilder();
-            var changed = false;
+        /// <summary>A loop head: each domain decides what a back edge brings (locks: the entry state, after reporting any difference).</summary>
+        public static FlowState LoopBackEdge(FlowState entry, FlowState backEdge, MergeContext merge) =>
+            ReferenceEquals(entry, backEdge) && merge.Mismatches is null ? entry : Combine(entry, backEdge, (domain, a, b) => domain.LoopBackEdge(a, b, merge));
+
+        /// <summary>Combines two states domain by domain; a domain whose values are the same object costs nothing, and no state is built when nothing changes.</summary>
+        private static FlowState Combine(FlowState left, FlowState right, Func<Domain, object, object, object> combine)
+        {
+            ImmutableArray<object>.Builder? builder = null;
             foreach (var domain in DomainRegistry.All)
             {
                 var a = left._values[domain.Slot];
@@ -78,40 +80,15 @@ namespace DriverSafety.Analyzers.Flow
                     continue;
                 }
 
-                var joined = domain.Join(a, b, merge);
-                if (!ReferenceEquals(joined, a))
+                var combined = combine(domain, a, b);
+                if (!ReferenceEquals(combined, a))
                 {
-                    builder[domain.Slot] = joined;
-                    changed = true;
+                    builder ??= left._values.ToBuilder();
+                    builder[domain.Slot] = combined;
                 }
             }
 
-            return changed ? new FlowState(builder.MoveToImmutable()) : left;
-        }
-
-        /// <summary>A loop head: each domain decides what a back edge brings (locks: the entry state, after reporting any difference).</summary>
-        public static FlowState LoopBackEdge(FlowState entry, FlowState backEdge, MergeContext merge)
-        {
-            var builder = entry._values.ToBuilder();
-            var changed = false;
-            foreach (var domain in DomainRegistry.All)
-            {
-                var a = entry._values[domain.Slot];
-                var b = backEdge._values[domain.Slot];
-                if (ReferenceEquals(a, b))
-                {
-                    continue;
-                }
-
-                var result = domain.LoopBackEdge(a, b, merge);
-                if (!ReferenceEquals(result, a))
-                {
-                    builder[domain.Slot] = result;
-                    changed = true;
-                }
-            }
-
-            return changed ? new FlowState(builder.MoveToImmutable()) : entry;
+            return builder is null ? left : new FlowState(builder.MoveToImmutable());
         }
 
         /// <summary>Every domain widened (a block that reached its visit cap): joins from here on cannot climb forever.</summary>

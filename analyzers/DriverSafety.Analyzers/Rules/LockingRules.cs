@@ -33,6 +33,12 @@ namespace DriverSafety.Analyzers.Rules
 
         public override void OnCall(CallEvent e)
         {
+            RememberHandOffs(e);
+            if (e.Effects.IsEmpty)
+            {
+                return;
+            }
+
             var excluded = new HashSet<AccessPath>();
             var reported = new HashSet<AccessPath>();
             var released = new HashSet<AccessPath>(e.Effects.OfType<ReleaseLock>().Select(r => r.Lock));
@@ -84,8 +90,6 @@ namespace DriverSafety.Analyzers.Rules
                         "its result is ignored: the lock is held only where it succeeded", string.Empty);
                 }
             }
-
-            RememberHandOffs(e);
         }
 
         public override void OnMemberAccess(MemberAccessEvent e)
@@ -352,7 +356,7 @@ namespace DriverSafety.Analyzers.Rules
         /// </summary>
         private void RememberHandOffs(CallEvent e)
         {
-            if (e.Site.Method.DeclaringSyntaxReferences.IsEmpty || _contracts.ForMethod(e.Site.Method).HasLockContract || !e.Before.Locks.AnyHeld)
+            if (!e.Before.Locks.AnyHeld || e.Site.Method.DeclaringSyntaxReferences.IsEmpty || _contracts.ForMethod(e.Site.Method).HasLockContract)
             {
                 return;
             }

@@ -16,6 +16,11 @@ namespace DriverSafety.Analyzers.WholeProgram
 
         public override void OnCall(CallEvent e)
         {
+            if (e.Effects.IsEmpty || !e.Before.Locks.AnyHeld)
+            {
+                return;
+            }
+
             var held = e.Before.Locks.Held.Where(h => h.IsHeld).Select(h => LockClass.Of(h.Lock, 0)).Where(c => c is not null).Select(c => c!).ToArray();
             if (held.Length == 0)
             {

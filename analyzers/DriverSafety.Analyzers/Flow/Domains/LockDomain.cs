@@ -125,6 +125,11 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public override LockSet Join(LockSet left, LockSet right, MergeContext merge)
         {
+            if (Equal(left, right))
+            {
+                return left;
+            }
+
             var held = ImmutableArray.CreateBuilder<HeldLock>();
             var pending = new List<PendingTry>();
             foreach (var a in left.Held)
@@ -188,7 +193,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public override LockSet LoopBackEdge(LockSet entry, LockSet backEdge, MergeContext merge)
         {
-            if (merge.Mismatches is null)
+            if (merge.Mismatches is null || ReferenceEquals(entry, backEdge))
             {
                 return entry;
             }

@@ -133,7 +133,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public override KnownValues Join(KnownValues left, KnownValues right, MergeContext merge)
         {
-            if (left.Known.IsEmpty)
+            if (left.Known.IsEmpty || Equal(left, right))
             {
                 return left;
             }
