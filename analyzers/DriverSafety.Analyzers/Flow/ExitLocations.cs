@@ -37,6 +37,25 @@ namespace DriverSafety.Analyzers.Flow
             return End(body);
         }
 
+        /// <summary>The block ends in a <c>throw</c> written in the source (statement or expression), not one the compiler made.</summary>
+        public static bool IsExplicitThrow(BasicBlock source)
+        {
+            if (source.BranchValue is not { } value)
+            {
+                return false;
+            }
+
+            for (var node = value.Syntax; node is not null && node is not StatementSyntax; node = node.Parent)
+            {
+                if (node is ThrowExpressionSyntax)
+                {
+                    return true;
+                }
+            }
+
+            return value.Syntax.Parent is ThrowStatementSyntax;
+        }
+
         /// <summary>The <c>throw</c> that leaves the body from <paramref name="source"/> (statement or expression).</summary>
         public static Location OfThrow(BasicBlock source, SyntaxNode body)
         {

@@ -286,7 +286,13 @@ namespace DriverSafety.Analyzers.Flow
 
             if (branch.Semantics is ControlFlowBranchSemantics.Throw or ControlFlowBranchSemantics.Rethrow)
             {
-                Throw(run, source, state, reportingPass);
+                // Only a throw the user wrote is an exit (§7.6a); the compiler's own (a switch expression's unmatched
+                // value) ends the path like an exception thrown by a call.
+                if (branch.Semantics == ControlFlowBranchSemantics.Rethrow || ExitLocations.IsExplicitThrow(source))
+                {
+                    Throw(run, source, state, reportingPass);
+                }
+
                 return;
             }
 
