@@ -42,6 +42,27 @@ public sealed class VerifierTests
     public Task A_compiler_error_fails_unless_allowed() =>
         AssertFailsAsync(Verify.Analyzer("public sealed class Dev { public void Start() { Nothing(); } }"), "CS0103");
 
+    [Fact]
+    public Task The_editorconfig_applies_to_the_test_project() => Verify.Analyzer(
+        Leak,
+        new VerifyOptions { EditorConfig = "root = true\n\n[*.cs]\ndotnet_diagnostic.DRV1003.severity = error\n" },
+        Verify.Diagnostic("DRV1003").WithLocation(0).WithLocation(1).WithSeverity(DiagnosticSeverity.Error));
+
+    [Fact]
+    public Task A_code_fix_where_none_is_expected_fails() => AssertFailsAsync(
+        Verify.CodeFix(GuardedWrite, GuardedWrite),
+        "Iterative code fix application");
+
+    private const string GuardedWrite = """
+        public sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            [GuardedBy("Lock")] public int Pages;
+
+            public void Grow() { {|DRV1001:Pages|}++; }
+        }
+        """;
+
     /// <summary>An analyzer exception is reported as AD0001, which no test expects: it fails even where compiler errors are allowed.</summary>
     [Fact]
     public async Task An_analyzer_exception_fails_the_test()

@@ -173,13 +173,28 @@ public static class Verify
         });
     }
 
+    /// <summary>
+    /// The framework enables every rule of the analyzer by a compilation-wide "default severity" entry, which would
+    /// shadow a severity set in the test's .editorconfig; our rules are all enabled by default, so those entries go.
+    /// </summary>
+    private static Project WithoutDefaultSeverityEntries(Project project)
+    {
+        var options = project.CompilationOptions!;
+        var defaults = options.SpecificDiagnosticOptions.Where(entry => entry.Value == ReportDiagnostic.Default).Select(entry => entry.Key);
+        return project.WithCompilationOptions(options.WithSpecificDiagnosticOptions(options.SpecificDiagnosticOptions.RemoveRange(defaults)));
+    }
+
     private sealed class AnalyzerTest : CSharpAnalyzerTest<DriverSafetyAnalyzer, DefaultVerifier>
     {
         public AnalyzerTest() => Configure(this);
+
+        protected override Project ApplyCompilationOptions(Project project) => WithoutDefaultSeverityEntries(base.ApplyCompilationOptions(project));
     }
 
     private sealed class CodeFixTest : CSharpCodeFixTest<DriverSafetyAnalyzer, AddRequiresCodeFix, DefaultVerifier>
     {
         public CodeFixTest() => Configure(this);
+
+        protected override Project ApplyCompilationOptions(Project project) => WithoutDefaultSeverityEntries(base.ApplyCompilationOptions(project));
     }
 }
