@@ -17,20 +17,23 @@ namespace DriverSafety.Analyzers.Flow
 
         private readonly EffectResolution _resolution;
 
+        // One engine walks one body on one thread: the builder is reused from call to call.
+        private readonly ImmutableArray<Effect>.Builder _effects = ImmutableArray.CreateBuilder<Effect>();
+
         public CallResolver(EffectResolution resolution) => _resolution = resolution;
 
         public ImmutableArray<Effect> Resolve(CallSite site, FlowState before)
         {
-            var effects = ImmutableArray.CreateBuilder<Effect>();
+            _effects.Clear();
             foreach (var source in Sources)
             {
-                if (source.AddEffects(site, before, _resolution, effects))
+                if (source.AddEffects(site, before, _resolution, _effects))
                 {
                     break;
                 }
             }
 
-            return effects.ToImmutable();
+            return _effects.Count == 0 ? ImmutableArray<Effect>.Empty : _effects.ToImmutable();
         }
     }
 

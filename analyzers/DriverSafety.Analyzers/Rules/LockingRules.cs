@@ -39,39 +39,39 @@ namespace DriverSafety.Analyzers.Rules
                 return;
             }
 
-            var excluded = new HashSet<AccessPath>();
-            var reported = new HashSet<AccessPath>();
-            var released = new HashSet<AccessPath>(e.Effects.OfType<ReleaseLock>().Select(r => r.Lock));
+            // Few effects per call: small lists, made only when needed.
+            List<AccessPath>? excluded = null;
+            List<AccessPath>? reported = null;
             foreach (var effect in e.Effects)
             {
                 switch (effect)
                 {
                     case ExcludeLock exclude when e.Before.Find(exclude.Lock) is { IsHeld: true } held:
-                        excluded.Add(exclude.Lock);
-                        if (reported.Add(exclude.Lock))
+                        (excluded ??= new List<AccessPath>()).Add(exclude.Lock);
+                        if (FirstFinding(ref reported, exclude.Lock))
                         {
                             Report(Descriptors.ExcludedLockHeld, e.Site.Location, Also(held), e.Site.Callee.Name, exclude.Lock);
                         }
 
                         break;
                     case RequireLock require:
-                        CheckRequirement(e, require, released, reported);
+                        CheckRequirement(e, require, ref reported);
                         break;
                     case AcquireLock acquire:
-                        CheckAcquire(e, acquire.Lock, acquire.Reentrant, excluded, reported);
+                        CheckAcquire(e, acquire.Lock, acquire.Reentrant, excluded, ref reported);
                         break;
                     case TryAcquireLock tryAcquire when tryAcquire.Blocking:
                         foreach (var lockPath in tryAcquire.Locks)
                         {
-                            CheckAcquire(e, lockPath, tryAcquire.Reentrant, excluded, reported);
+                            CheckAcquire(e, lockPath, tryAcquire.Reentrant, excluded, ref reported);
                         }
 
                         break;
                     case ReleaseLock release:
-                        CheckRelease(e, release, reported);
+                        CheckRelease(e, release, ref reported);
                         break;
                     case SummaryEffect summary:
-                        CheckCallee(e, summary.Summary, excluded, reported);
+                        CheckCallee(e, summary.Summary, excluded, ref reported);
                         break;
                     case UnpromisedRequirement unpromised:
                         Report(Descriptors.RequiredLockNotHeld, e.Site.Location, Array.Empty<Location>(), e.Site.Callee.Name, unpromised.Lock,
@@ -237,7 +237,19 @@ namespace DriverSafety.Analyzers.Rules
             _handedToHelpers.Clear();
         }
 
-        private void CheckRequirement(CallEvent e, RequireLock require, HashSet<AccessPath> released, HashSet<AccessPath> reported)
+        /// <summary>One finding per site and lock (§7.22): true the first time <paramref name="lockPath"/> is reported at this call.</summary>
+        private static bool FirstFinding(ref List<AccessPath>? reported, AccessPath lockPath)
+        {
+            if (reported is not null && reported.Contains(lockPath))
+            {
+                return false;
+            }
+
+            (reported ??= new List<AccessPath>()).Add(lockPath);
+            return true;
+        }
+
+        private void CheckRequirement(CallEvent e, RequireLock require, ref List<AccessPath>? reported)
         {
             var held = e.Before.Find(require.Lock);
             if (held is { IsHeld: true } && (require.Shared || !held.Shared))
@@ -246,13 +258,13 @@ namespace DriverSafety.Analyzers.Rules
             }
 
             Touch(held, e.Site.Location);
-            if (released.Contains(require.Lock) && held is not { IsHeld: true })
+            if (held is not { IsHeld: true } && e.Effects.Any(x => x is ReleaseLock r && r.Lock.Equals(require.Lock)))
             {
                 // The release at this call is the finding (DRV1004), never also DRV1002.
                 return;
             }
 
-            if (!reported.Add(require.Lock))
+            if (!FirstFinding(ref reported, require.Lock))
             {
                 return;
             }
@@ -261,7 +273,7 @@ namespace DriverSafety.Analyzers.Rules
             Report(Descriptors.RequiredLockNotHeld, e.Site.Location, Also(held), RequiresFix(e.Body, require.Lock), e.Site.Callee.Name, require.Lock, detail + LaterNote(e.Body));
         }
 
-        private void CheckAcquire(CallEvent e, AccessPath lockPath, bool reentrant, HashSet<AccessPath> excluded, HashSet<AccessPath> reported)
+        private void CheckAcquire(CallEvent e, AccessPath lockPath, bool reentrant, List<AccessPath>? excluded, ref List<AccessPath>? reported)
         {
             var held = e.Before.Find(lockPath);
             if (held is { IsHeld: false })
@@ -270,7 +282,7 @@ namespace DriverSafety.Analyzers.Rules
                 return;
             }
 
-            if (held is null || reentrant || held.Reentrant || excluded.Contains(lockPath) || !reported.Add(lockPath))
+            if (held is null || reentrant || held.Reentrant || (excluded?.Contains(lockPath) ?? false) || !FirstFinding(ref reported, lockPath))
             {
                 return;
             }
@@ -278,12 +290,12 @@ namespace DriverSafety.Analyzers.Rules
             Report(Descriptors.LockAcquiredTwice, e.Site.Location, Also(held), lockPath, Where(held));
         }
 
-        private void CheckRelease(CallEvent e, ReleaseLock release, HashSet<AccessPath> reported)
+        private void CheckRelease(CallEvent e, ReleaseLock release, ref List<AccessPath>? reported)
         {
             var held = e.Before.Find(release.Lock);
             if (held is { IsHeld: true })
             {
-                if (release.Shared is { } shared && shared != held.Shared && reported.Add(release.Lock))
+                if (release.Shared is { } shared && shared != held.Shared && FirstFinding(ref reported, release.Lock))
                 {
                     // up_write after down_read, or up_read after down_write (Clang: "releasing mutex using shared access, expected exclusive").
                     Report(Descriptors.ReleaseOfLockNotHeld, e.Site.Location, Also(held), release.Lock,
@@ -294,7 +306,7 @@ namespace DriverSafety.Analyzers.Rules
             }
 
             Touch(held, e.Site.Location);
-            if (!reported.Add(release.Lock))
+            if (!FirstFinding(ref reported, release.Lock))
             {
                 return;
             }
@@ -307,7 +319,7 @@ namespace DriverSafety.Analyzers.Rules
             Report(Descriptors.ReleaseOfLockNotHeld, e.Site.Location, additional, release.Lock, detail);
         }
 
-        private void CheckCallee(CallEvent e, MethodSummary summary, HashSet<AccessPath> excluded, HashSet<AccessPath> reported)
+        private void CheckCallee(CallEvent e, MethodSummary summary, List<AccessPath>? excluded, ref List<AccessPath>? reported)
         {
             foreach (var acquisition in summary.Events.OfType<AcquisitionEvent>())
             {
@@ -317,7 +329,7 @@ namespace DriverSafety.Analyzers.Rules
                 }
 
                 if (e.Site.Substitute(acquisition.Lock) is not { } lockPath || e.Before.Find(lockPath) is not { IsHeld: true, Reentrant: false } held ||
-                    excluded.Contains(lockPath) || !reported.Add(lockPath))
+                    (excluded?.Contains(lockPath) ?? false) || !FirstFinding(ref reported, lockPath))
                 {
                     continue;
                 }
