@@ -61,14 +61,14 @@ namespace DriverSafety.Analyzers.Flow
 
         /// <summary>The join of two states at a forward merge.</summary>
         public static FlowState Join(FlowState left, FlowState right, MergeContext merge) =>
-            ReferenceEquals(left, right) ? left : Combine(left, right, (domain, a, b) => domain.Join(a, b, merge));
+            ReferenceEquals(left, right) ? left : Combine(left, right, merge, loop: false);
 
         /// <summary>A loop head: each domain decides what a back edge brings (locks: the entry state, after reporting any difference).</summary>
         public static FlowState LoopBackEdge(FlowState entry, FlowState backEdge, MergeContext merge) =>
-            ReferenceEquals(entry, backEdge) && merge.Mismatches is null ? entry : Combine(entry, backEdge, (domain, a, b) => domain.LoopBackEdge(a, b, merge));
+            ReferenceEquals(entry, backEdge) && merge.Mismatches is null ? entry : Combine(entry, backEdge, merge, loop: true);
 
         /// <summary>Combines two states domain by domain; a domain whose values are the same object costs nothing, and no state is built when nothing changes.</summary>
-        private static FlowState Combine(FlowState left, FlowState right, Func<Domain, object, object, object> combine)
+        private static FlowState Combine(FlowState left, FlowState right, MergeContext merge, bool loop)
         {
             ImmutableArray<object>.Builder? builder = null;
             foreach (var domain in DomainRegistry.All)
@@ -80,7 +80,7 @@ namespace DriverSafety.Analyzers.Flow
                     continue;
                 }
 
-                var combined = combine(domain, a, b);
+                var combined = loop ? domain.LoopBackEdge(a, b, merge) : domain.Join(a, b, merge);
                 if (!ReferenceEquals(combined, a))
                 {
                     builder ??= left._values.ToBuilder();

@@ -154,16 +154,21 @@ namespace DriverSafety.Analyzers.Rules
                     continue;
                 }
 
+                // A lock the body requires by contract and took back is the caller's again (§7.3); one it declares it
+                // acquires is handed over on return, but not by a throw (§7.6a). Held on some paths only, a declared lock
+                // is the contract's finding (DRV1011), not a leak.
+                var required = body.Requires.Contains(held.Lock);
+                var declared = body.Acquires.Contains(held.Lock) || body.TryAcquires.Contains(held.Lock);
                 if (!held.IsHeld)
                 {
-                    AddLeak(held, e.Location, partial: true);
+                    if (!required && !declared)
+                    {
+                        AddLeak(held, e.Location, partial: true);
+                    }
+
                     continue;
                 }
 
-                // A lock the body requires by contract and took back is the caller's again (§7.3); one it declares it
-                // acquires is handed over on return, but not by a throw (§7.6a).
-                var required = body.Requires.Contains(held.Lock);
-                var declared = body.Acquires.Contains(held.Lock) || body.TryAcquires.Contains(held.Lock);
                 if (!required && (e.Kind == ExitKind.Throw || !declared))
                 {
                     AddLeak(held, e.Location, partial: false);

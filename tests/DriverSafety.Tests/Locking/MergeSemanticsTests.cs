@@ -141,4 +141,16 @@ public sealed class MergeSemanticsTests
         }
         """,
         Verify.Diagnostic("DRV1011").WithLocation(0).WithMessage("'Maybe' declares that it requires lock 'M', but it is not held again at this exit"));
+
+    [Fact]
+    public Task A_declared_acquire_held_on_some_paths_at_the_exit_breaks_the_contract_and_is_no_leak() => Verify.Analyzer(Sources.Dev + """
+            [Acquires("M")]
+            public void MaybeTake()
+            {
+                if (Ready)
+                    M.Lock();
+            {|#0:}|}
+        }
+        """,
+        Verify.Diagnostic("DRV1011").WithLocation(0).WithMessage("'MaybeTake' declares that it acquires lock 'M', but it is not held at this exit"));
 }
