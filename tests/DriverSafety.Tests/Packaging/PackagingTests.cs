@@ -74,7 +74,7 @@ namespace DriverSafety.Tests.Packaging
         public void Packed_assemblies_reference_no_compiler_newer_than_the_dotnet_8_SDK()
         {
             // A compiler older than the Roslyn an analyzer-folder assembly references ignores it with CS9057: the analyzer
-            // is built against 4.8.0 and the code fixes against 4.5.0, so both load in the .NET 8 SDK and later.
+            // and the code fixes are built against 4.8.0, so both load in the .NET 8 SDK and later.
             var pack = _package.Pack();
             using var zip = ZipFile.OpenRead(pack.AssertPackageWritten());
             var assemblies = zip.Entries.Where(e => e.FullName.Replace('\\', '/').StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal) && e.Name.EndsWith(".dll", StringComparison.Ordinal)).ToList();
