@@ -101,7 +101,8 @@ namespace DriverSafety.CodeFixes.Support
                 return root.ReplaceNode(statement, replacement);
             }
 
-            var block = SyntaxFactory.Block(replacement).WithAdditionalAnnotations(Formatter.Annotation);
+            // The block ends where the statement ended (its line break), so the formatter adds no blank line after it.
+            var block = SyntaxFactory.Block(replacement).WithTrailingTrivia(statement.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation);
             return root.ReplaceNode(statement, block);
         }
 
@@ -121,10 +122,10 @@ namespace DriverSafety.CodeFixes.Support
             return statements;
         }
 
-        /// <summary>A local name not used anywhere in <paramref name="member"/>: <c>result</c>, <c>result1</c>, …</summary>
-        public static string FreshName(SyntaxNode member, string name)
+        /// <summary>A local name not used anywhere in <paramref name="member"/>, nor in <paramref name="taken"/>: <c>result</c>, <c>result1</c>, …</summary>
+        public static string FreshName(SyntaxNode member, string name, IEnumerable<string> taken)
         {
-            var used = new HashSet<string>(member.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText));
+            var used = new HashSet<string>(member.DescendantTokens().Where(t => t.IsKind(SyntaxKind.IdentifierToken)).Select(t => t.ValueText).Concat(taken));
             var candidate = name;
             for (var i = 1; used.Contains(candidate); i++)
             {
