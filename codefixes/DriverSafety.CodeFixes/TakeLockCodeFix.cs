@@ -129,7 +129,10 @@ namespace DriverSafety.CodeFixes
                     when declaration.Declaration.Variables[0].Initializer is not null &&
                          model.GetDeclaredSymbol(declaration.Declaration.Variables[0], cancellation) is ILocalSymbol { RefKind: RefKind.None } local &&
                          local.Type is { TypeKind: not TypeKind.Error } localType && !localType.IsAnonymousType:
-                    hoisted = localType.ToMinimalDisplayString(model, statement.SpanStart);
+                    // A declared type is kept as written; for 'var', the initializer's type (a var local is nullable-annotated).
+                    var declaredType = declaration.Declaration.Type;
+                    var initializerType = model.GetTypeInfo(declaration.Declaration.Variables[0].Initializer!.Value, cancellation).Type ?? localType;
+                    hoisted = declaredType.IsVar ? initializerType.ToMinimalDisplayString(model, statement.SpanStart) : declaredType.WithoutTrivia().ToString();
                     break;
                 default:
                     return null;
