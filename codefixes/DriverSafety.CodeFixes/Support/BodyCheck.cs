@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -73,10 +75,36 @@ namespace DriverSafety.CodeFixes.Support
             return newCounts.All(pair => pair.Value <= Get(counts, pair.Key));
         }
 
+        /// <summary>
+        /// The findings of an unedited member, kept while its syntax lives, for the compilation they were computed in: one
+        /// finding offers several actions, and Fix All asks again for every finding of a document.
+        /// </summary>
+        private static readonly ConditionalWeakTable<SyntaxNode, Tuple<Compilation, List<string>>> Before = new ConditionalWeakTable<SyntaxNode, Tuple<Compilation, List<string>>>();
+
         /// <summary>The analyzer's findings in one member's body, plus its compiler errors (as "error").</summary>
         private static async Task<List<string>?> DiagnosticsAsync(Document document, SyntaxNode member, CancellationToken cancellation)
         {
             var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
+            if (model is not null && Before.TryGetValue(member, out var cached) && cached.Item1 == model.Compilation)
+            {
+                return cached.Item2;
+            }
+
+            var computed = Compute(model, member, cancellation);
+            if (model is not null && computed is not null)
+            {
+                lock (Before)
+                {
+                    Before.Remove(member);
+                    Before.Add(member, Tuple.Create(model.Compilation, computed));
+                }
+            }
+
+            return computed;
+        }
+
+        private static List<string>? Compute(SemanticModel? model, SyntaxNode member, CancellationToken cancellation)
+        {
             if (model is null || KnownSymbols.TryCreate(model.Compilation) is not { } known ||
                 model.GetDeclaredSymbol(member, cancellation) is not IMethodSymbol method)
             {
