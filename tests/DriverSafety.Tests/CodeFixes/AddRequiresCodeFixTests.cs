@@ -16,7 +16,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             [GuardedBy("Lock")] public int Pages;
@@ -30,7 +30,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             [GuardedBy("Lock")] public int Pages;
@@ -49,7 +49,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public DmaResv Resv = new DmaResv();
 
@@ -66,7 +66,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public DmaResv Resv = new DmaResv();
 
@@ -84,15 +84,15 @@ public sealed class AddRequiresCodeFixTests
         new VerifyOptions { FixedTitle = "Add [Requires(\"gem.Resv\")] to 'MapIt'" });
 
     /// <summary>
-    /// One at a time, each fix adds the lock of the diagnostic it fixes (so Both gets two attributes); Fix All gathers
-    /// every lock a method needs into one attribute.
+    /// One at a time, the second fix extends the attribute the first one wrote; Fix All writes one attribute per method
+    /// with every lock it needs, in the order the findings come: both reach the same text.
     /// </summary>
     [Fact]
     public Task FixAll_adds_one_attribute_per_method_with_every_lock_it_needs() => Verify.CodeFix(
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             public DmaResv Resv = new DmaResv();
@@ -111,15 +111,14 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             public DmaResv Resv = new DmaResv();
             [GuardedBy("Lock")] public int Pages;
             [GuardedBy("Resv")] public int Fences;
 
-            [Requires("Resv")]
-            [Requires("Lock")]
+            [Requires("Lock", "Resv")]
             public void Both()
             {
                 Pages++;
@@ -133,27 +132,6 @@ public sealed class AddRequiresCodeFixTests
         new VerifyOptions
         {
             CodeActionEquivalenceKey = EquivalenceKey,
-            FixAllResult = """
-                using DriverSafety;
-
-                public sealed class Gem
-                {
-                    public Mutex Lock = new Mutex();
-                    public DmaResv Resv = new DmaResv();
-                    [GuardedBy("Lock")] public int Pages;
-                    [GuardedBy("Resv")] public int Fences;
-
-                    [Requires("Lock", "Resv")]
-                    public void Both()
-                    {
-                        Pages++;
-                        Fences = Pages;
-                    }
-
-                    [Requires("Lock")]
-                    public int Read() => Pages;
-                }
-                """,
             NumberOfFixAllIterations = 1,
         });
 
@@ -163,7 +141,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             [GuardedBy("Lock")] public int Pages;
@@ -174,7 +152,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             [GuardedBy("Lock")] public int Pages;
@@ -190,7 +168,7 @@ public sealed class AddRequiresCodeFixTests
                 """
                 using DriverSafety;
 
-                public static class Mapper
+                internal static class Mapper
                 {
                     public static void Map(Gem gem)
                     {
@@ -204,7 +182,7 @@ public sealed class AddRequiresCodeFixTests
                 """
                 using DriverSafety;
 
-                public static class Mapper
+                internal static class Mapper
                 {
                     [Requires("gem.Lock")]
                     public static void Map(Gem gem)
@@ -226,7 +204,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             [GuardedBy("Lock")] public int Pages;
@@ -237,7 +215,7 @@ public sealed class AddRequiresCodeFixTests
         """
         using DriverSafety;
 
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             [GuardedBy("Lock")] public int Pages;
@@ -253,7 +231,7 @@ public sealed class AddRequiresCodeFixTests
                 """
                 using DriverSafety;
 
-                public sealed class Fence
+                internal sealed class Fence
                 {
                     public SpinLock Lock = new SpinLock();
                     [GuardedBy("Lock")] public int Seqno;
@@ -267,7 +245,7 @@ public sealed class AddRequiresCodeFixTests
                 """
                 using DriverSafety;
 
-                public sealed class Fence
+                internal sealed class Fence
                 {
                     public SpinLock Lock = new SpinLock();
                     [GuardedBy("Lock")] public int Seqno;
@@ -291,7 +269,7 @@ public sealed class AddRequiresCodeFixTests
             using System;
             using DriverSafety;
 
-            public sealed class Gem
+            internal sealed class Gem
             {
                 public Mutex Lock = new Mutex();
                 [GuardedBy("Lock")] public int Pages;
@@ -306,5 +284,201 @@ public sealed class AddRequiresCodeFixTests
             }
             """;
         return Verify.CodeFix(source, source);
+    }
+
+    /// <summary>An existing exclusive [Requires] is extended with the lock, never joined by a second attribute.</summary>
+    [Fact]
+    public Task An_existing_Requires_is_extended() => Verify.CodeFix(
+        """
+        internal sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            public DmaResv Resv = new DmaResv();
+            [GuardedBy("Lock")] public int Pages;
+            [GuardedBy("Resv")] public int Fences;
+
+            [Requires("Lock")]
+            public void Both()
+            {
+                Pages++;
+                {|DRV1001:Fences|} = Pages;
+            }
+        }
+        """,
+        """
+        internal sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            public DmaResv Resv = new DmaResv();
+            [GuardedBy("Lock")] public int Pages;
+            [GuardedBy("Resv")] public int Fences;
+
+            [Requires("Lock", "Resv")]
+            public void Both()
+            {
+                Pages++;
+                Fences = Pages;
+            }
+        }
+        """,
+        new VerifyOptions { FixedTitle = "Add [Requires(\"Resv\")] to 'Both'", CodeActionEquivalenceKey = EquivalenceKey });
+
+    /// <summary>An internal method of a public type has all its callers in the compilation: the fix is offered.</summary>
+    [Fact]
+    public Task An_internal_method_of_a_public_type_gets_the_contract() => Verify.CodeFix(
+        """
+        public sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            [GuardedBy("Lock")] public int Pages;
+
+            internal void Grow() { {|DRV1001:Pages|}++; }
+        }
+        """,
+        """
+        public sealed class Gem
+        {
+            public Mutex Lock = new Mutex();
+            [GuardedBy("Lock")] public int Pages;
+
+            [Requires("Lock")]
+            internal void Grow() { Pages++; }
+        }
+        """);
+
+    /// <summary>
+    /// Not where the method's own body takes the lock, directly or through a helper: with the contract, that acquire
+    /// would be a DRV1005 (a self-deadlock) in the method.
+    /// </summary>
+    [Fact]
+    public Task No_fix_where_the_body_takes_the_lock_itself_or_through_a_helper()
+    {
+        const string source = """
+            internal sealed class Gem
+            {
+                public Mutex Lock = new Mutex();
+                [GuardedBy("Lock")] public int Pages;
+
+                public void Grow()
+                {
+                    Lock.Lock();
+                    Pages++;
+                    Lock.Unlock();
+                    {|DRV1001:Pages|} = 0;
+                }
+
+                public void Reset()
+                {
+                    Touch();
+                    {|DRV1001:Pages|} = 0;
+                }
+
+                private void Touch()
+                {
+                    Lock.Lock();
+                    Pages++;
+                    Lock.Unlock();
+                }
+            }
+            """;
+        return Verify.CodeFix(source, source);
+    }
+
+    /// <summary>Not on a method visible outside the assembly (public, or protected, in a public type): its callers are not in the compilation.</summary>
+    [Fact]
+    public Task No_fix_on_a_method_visible_outside_the_assembly()
+    {
+        const string source = """
+            public class Gem
+            {
+                public Mutex Lock = new Mutex();
+                [GuardedBy("Lock")] public int Pages;
+
+                public void Grow() { {|DRV1001:Pages|}++; }
+
+                protected void Shrink() { {|DRV1001:Pages|}--; }
+
+                public sealed class Nested
+                {
+                    public static void Clear(Gem gem) { {|DRV1001:gem.Pages|} = 0; }
+                }
+            }
+            """;
+        return Verify.CodeFix(source, source);
+    }
+
+    /// <summary>Not on a method converted to a delegate anywhere in the solution: whoever invokes the delegate calls it without the lock.</summary>
+    [Fact]
+    public Task No_fix_on_a_method_converted_to_a_delegate_elsewhere_in_the_solution()
+    {
+        const string source = """
+            internal sealed class Gem
+            {
+                public Mutex Lock = new Mutex();
+                [GuardedBy("Lock")] public int Pages;
+
+                internal void Grow() { {|DRV1001:Pages|}++; }
+            }
+            """;
+        return Verify.CodeFix(source, source, new VerifyOptions
+        {
+            ExtraDocuments = new[]
+            {
+                """
+                internal static class Work
+                {
+                    public static Action Later(Gem gem) => gem.Grow;
+                }
+                """,
+            },
+        });
+    }
+
+    /// <summary>Not on callbacks the kernel invokes (an IRQ handler, a reclaim callback), nor on an interface implementation whose callers bind to the interface.</summary>
+    [Fact]
+    public Task No_fix_on_callbacks_or_interface_implementations()
+    {
+        const string source = """
+            internal interface IGemOps
+            {
+                void Free();
+            }
+
+            internal sealed class Gem : IGemOps
+            {
+                public SpinLock Lock = new SpinLock();
+                [GuardedBy("Lock")] public int Pages;
+
+                [AtomicContext(IrqsOff = true)]
+                internal void OnIrq() { {|DRV1001:Pages|}++; }
+
+                [ReclaimContext]
+                internal void Shrink() { {|DRV1001:Pages|}--; }
+
+                public void Free() { {|DRV1001:Pages|} = 0; }
+            }
+            """;
+        return Verify.CodeFix(source, source);
+    }
+
+    /// <summary>
+    /// Not on a shared/exclusive mismatch: the method holds the lock shared (here by its own contract) and writes; the
+    /// fix is an exclusive hold, not a second contract.
+    /// </summary>
+    [Fact]
+    public Task No_fix_on_a_write_under_a_shared_hold()
+    {
+        const string source = """
+            internal sealed class Gem
+            {
+                public RwSemaphore Sem = new RwSemaphore();
+                [GuardedBy("Sem")] public int Pages;
+
+                [Requires("Sem", Shared = true)]
+                internal void Grow() { {|#0:Pages|}++; }
+            }
+            """;
+        return Verify.CodeFix(source, source,
+            Verify.Diagnostic("DRV1001").WithLocation(0).WithMessage("Write of 'Pages' requires lock 'Sem' held exclusively (it is held shared)"));
     }
 }

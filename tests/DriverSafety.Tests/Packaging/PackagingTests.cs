@@ -74,7 +74,7 @@ namespace DriverSafety.Tests.Packaging
         public void Packed_assemblies_reference_no_compiler_newer_than_the_dotnet_8_SDK()
         {
             // A compiler older than the Roslyn an analyzer-folder assembly references ignores it with CS9057: the analyzer
-            // is built against 4.8.0 and the code fixes against 4.5.0, so both load in the .NET 8 SDK and later.
+            // and the code fixes are built against 4.8.0, so both load in the .NET 8 SDK and later.
             var pack = _package.Pack();
             using var zip = ZipFile.OpenRead(pack.AssertPackageWritten());
             var assemblies = zip.Entries.Where(e => e.FullName.Replace('\\', '/').StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal) && e.Name.EndsWith(".dll", StringComparison.Ordinal)).ToList();
@@ -108,13 +108,68 @@ namespace DriverSafety.Tests.Packaging
             var pack = _package.Pack();
             string packageFile = pack.AssertPackageWritten();
 
-            string consumer = Path.Combine(_package.WorkDirectory, "consumer");
+            var (consumer, sourceFile, packagesPath) = CreateConsumer(packageFile, "consumer", ConsumerSource);
+
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+            string log = build.Describe();
+
+            Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
+            foreach (var id in new[] { "CS9057", "CS8032", "AD0001" })
+            {
+                Assert.False(build.Output.Contains(id, StringComparison.Ordinal), $"{id} in the consumer's build (the analyzer did not load or crashed):\n{log}");
+            }
+
+            Assert.True(Directory.Exists(Path.Combine(packagesPath, PackageId.ToLowerInvariant(), _package.Version)),
+                "the package was not restored from the local feed into the fresh packages folder:\n" + log);
+
+            var expected = new[]
+            {
+                // SPEC section 5: DRV1001 at the member access, DRV1002 at the invocation.
+                Expected("DRV1001", sourceFile, ConsumerSource, "_count++; // DRV1001"),
+                Expected("DRV1002", sourceFile, ConsumerSource, "Reset(); // DRV1002"),
+            };
+            var actual = DriverSafetyWarnings(build.Output);
+            Assert.True(expected.SequenceEqual(actual),
+                "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
+        }
+
+        /// <summary>
+        /// <c>dotnet format analyzers --diagnostics DRV1002</c> on a consumer of the package runs the packed code fixes'
+        /// Fix All: the call made without its lock gets the lock taken around it ("Add [Requires]" is not offered on a
+        /// public method, whose callers are not in the compilation), and the fixed consumer builds without a finding.
+        /// </summary>
+        [Fact]
+        public void Dotnet_format_fixes_a_consumer_with_the_packed_code_fixes()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+            var (consumer, sourceFile, _) = CreateConsumer(packageFile, "format-consumer", FormatConsumerSource);
+
+            var format = ChildProcess.Run(_package.Dotnet, consumer,
+                "format", "analyzers", "Consumer.csproj", "--diagnostics", "DRV1002", "--severity", "warn", "-v", "diag");
+            Assert.True(format.ExitCode == 0, "dotnet format analyzers failed:\n" + format.Describe());
+            Assert.True(FormatConsumerFixed == File.ReadAllText(sourceFile), "dotnet format did not fix the call as expected:\n" + File.ReadAllText(sourceFile) + "\n" + format.Describe());
+
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "--no-restore", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+            Assert.True(build.ExitCode == 0, "the fixed consumer does not build:\n" + build.Describe());
+            Assert.True(DriverSafetyWarnings(build.Output).Count == 0, "the fixed consumer still has findings:\n" + build.Describe());
+        }
+
+        /// <summary>
+        /// A throw-away project in the folder <paramref name="name"/> of the work folder, with <paramref name="source"/> as
+        /// Counter.cs and one PackageReference to the package. Nothing from the machine may leak in: no Directory.Build.*
+        /// above the project, only the local feed (the folder of <paramref name="packageFile"/>), and a fresh
+        /// global-packages folder so that a stale cached copy of this version is never used.
+        /// </summary>
+        private (string Folder, string SourceFile, string PackagesPath) CreateConsumer(string packageFile, string name, string source)
+        {
+            string consumer = Path.Combine(_package.WorkDirectory, name);
             string feed = Path.GetDirectoryName(packageFile)!;
-            string packagesPath = Path.Combine(_package.WorkDirectory, "consumer-packages");
+            string packagesPath = Path.Combine(_package.WorkDirectory, name + "-packages");
             Directory.CreateDirectory(consumer);
 
-            // Nothing from the machine may leak in: no Directory.Build.* above the project, only the local feed,
-            // and a fresh global-packages folder so that a stale cached copy of this version is never used.
             File.WriteAllText(Path.Combine(consumer, "Directory.Build.props"), "<Project />\n");
             File.WriteAllText(Path.Combine(consumer, "Directory.Build.targets"), "<Project />\n");
             File.WriteAllText(Path.Combine(consumer, "Directory.Packages.props"), "<Project />\n");
@@ -151,30 +206,8 @@ namespace DriverSafety.Tests.Packaging
                 """);
 
             string sourceFile = Path.Combine(consumer, "Counter.cs");
-            File.WriteAllText(sourceFile, ConsumerSource);
-
-            var build = ChildProcess.Run(_package.Dotnet, consumer,
-                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
-            string log = build.Describe();
-
-            Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
-            foreach (var id in new[] { "CS9057", "CS8032", "AD0001" })
-            {
-                Assert.False(build.Output.Contains(id, StringComparison.Ordinal), $"{id} in the consumer's build (the analyzer did not load or crashed):\n{log}");
-            }
-
-            Assert.True(Directory.Exists(Path.Combine(packagesPath, PackageId.ToLowerInvariant(), _package.Version)),
-                "the package was not restored from the local feed into the fresh packages folder:\n" + log);
-
-            var expected = new[]
-            {
-                // SPEC section 5: DRV1001 at the member access, DRV1002 at the invocation.
-                Expected("DRV1001", sourceFile, ConsumerSource, "_count++; // DRV1001"),
-                Expected("DRV1002", sourceFile, ConsumerSource, "Reset(); // DRV1002"),
-            };
-            var actual = DriverSafetyWarnings(build.Output);
-            Assert.True(expected.SequenceEqual(actual),
-                "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
+            File.WriteAllText(sourceFile, source);
+            return (consumer, sourceFile, packagesPath);
         }
 
         /// <summary>
@@ -232,6 +265,79 @@ namespace DriverSafety.Tests.Packaging
                     public void Clear()
                     {
                         Reset(); // DRV1002
+                    }
+                }
+            }
+
+            """;
+
+        /// <summary>A public method calling a [Requires] method without its lock: the one DRV1002 dotnet format fixes.</summary>
+        private const string FormatConsumerSource = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                public sealed class Counter
+                {
+                    public readonly Mutex Lock = new Mutex();
+                    [GuardedBy("Lock")] private int _count;
+
+                    [Requires("Lock")]
+                    public void Reset()
+                    {
+                        _count = 0;
+                    }
+
+                    public void Clear()
+                    {
+                        Reset();
+                    }
+                }
+            }
+
+            """;
+
+        private const string FormatConsumerFixed = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                public sealed class Counter
+                {
+                    public readonly Mutex Lock = new Mutex();
+                    [GuardedBy("Lock")] private int _count;
+
+                    [Requires("Lock")]
+                    public void Reset()
+                    {
+                        _count = 0;
+                    }
+
+                    public void Clear()
+                    {
+                        Lock.Lock();
+                        try
+                        {
+                            Reset();
+                        }
+                        finally
+                        {
+                            Lock.Unlock();
+                        }
                     }
                 }
             }

@@ -1,6 +1,7 @@
 using DriverSafety.Analyzers;
 using DriverSafety.CodeFixes;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Testing;
@@ -48,17 +49,27 @@ public static class Verify
     }
 
     /// <summary>
-    /// Applies the code fix to <paramref name="before"/> one diagnostic at a time, re-analysing after each fix, until
+    /// Applies the "Add [Requires]" code fix to <paramref name="before"/> one diagnostic at a time, re-analysing after each fix, until
     /// <paramref name="after"/>; then Fix All in document, project and solution scope must reach <paramref name="after"/> too.
     /// <c>CodeFix(source, source, ...)</c> checks that no fix is offered.
     /// </summary>
     public static Task CodeFix(string before, string after, params DiagnosticResult[] expected) =>
-        CodeFix(before, after, VerifyOptions.Default, expected);
+        CodeFix<AddRequiresCodeFix>(before, after, VerifyOptions.Default, expected);
 
     /// <summary>As <see cref="CodeFix(string, string, DiagnosticResult[])"/>, in the project and with the checks <paramref name="options"/> describes.</summary>
-    public static Task CodeFix(string before, string after, VerifyOptions options, params DiagnosticResult[] expected)
+    public static Task CodeFix(string before, string after, VerifyOptions options, params DiagnosticResult[] expected) =>
+        CodeFix<AddRequiresCodeFix>(before, after, options, expected);
+
+    /// <summary>As <see cref="CodeFix(string, string, DiagnosticResult[])"/>, with the code fix <typeparamref name="TCodeFix"/>.</summary>
+    public static Task CodeFix<TCodeFix>(string before, string after, params DiagnosticResult[] expected)
+        where TCodeFix : CodeFixProvider, new() =>
+        CodeFix<TCodeFix>(before, after, VerifyOptions.Default, expected);
+
+    /// <summary>As <see cref="CodeFix(string, string, VerifyOptions, DiagnosticResult[])"/>, with the code fix <typeparamref name="TCodeFix"/>.</summary>
+    public static Task CodeFix<TCodeFix>(string before, string after, VerifyOptions options, params DiagnosticResult[] expected)
+        where TCodeFix : CodeFixProvider, new()
     {
-        var test = new CodeFixTest
+        var test = new CodeFixTest<TCodeFix>
         {
             CodeActionEquivalenceKey = options.CodeActionEquivalenceKey,
             CodeActionIndex = options.CodeActionIndex,
@@ -191,7 +202,8 @@ public static class Verify
         protected override Project ApplyCompilationOptions(Project project) => WithoutDefaultSeverityEntries(base.ApplyCompilationOptions(project));
     }
 
-    private sealed class CodeFixTest : CSharpCodeFixTest<DriverSafetyAnalyzer, AddRequiresCodeFix, DefaultVerifier>
+    private sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<DriverSafetyAnalyzer, TCodeFix, DefaultVerifier>
+        where TCodeFix : CodeFixProvider, new()
     {
         public CodeFixTest() => Configure(this);
 

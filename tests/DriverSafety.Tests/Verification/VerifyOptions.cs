@@ -42,7 +42,7 @@ public sealed record VerifyOptions
     /// <summary>False: no Prelude.cs document (the annotations are still referenced unless <see cref="ReferenceAnnotations"/> is false).</summary>
     public bool IncludePrelude { get; init; } = true;
 
-    /// <summary>Code fixes: the equivalence key of the code action to apply (ours is "AddRequiresCodeFix").</summary>
+    /// <summary>Code fixes: the equivalence key of the code action to apply (each of ours is its provider's class name: "AddRequiresCodeFix", "TakeLockCodeFix", ...).</summary>
     public string? CodeActionEquivalenceKey { get; init; }
 
     /// <summary>Code fixes: the index of the code action to apply among those offered.</summary>
