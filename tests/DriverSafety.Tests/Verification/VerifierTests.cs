@@ -54,7 +54,7 @@ public sealed class VerifierTests
         "Iterative code fix application");
 
     private const string GuardedWrite = """
-        public sealed class Gem
+        internal sealed class Gem
         {
             public Mutex Lock = new Mutex();
             [GuardedBy("Lock")] public int Pages;
