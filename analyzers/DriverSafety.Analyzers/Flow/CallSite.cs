@@ -15,8 +15,17 @@ namespace DriverSafety.Analyzers.Flow
         private readonly ImmutableArray<AccessPath?> _arguments;
         private readonly ImmutableArray<ValueKey?> _argumentKeys;
 
+        private readonly Func<IOperation, Location>? _locate;
+        private Location? _location;
+
         public CallSite(IOperation operation, IMethodSymbol method, ISymbol callee, AccessPath? receiver, ImmutableArray<AccessPath?> arguments,
             ImmutableArray<ValueKey?> argumentKeys, ValueKey? receiverKey, ValueKey resultKey, bool resultDropped, Location location)
+            : this(operation, method, callee, receiver, arguments, argumentKeys, receiverKey, resultKey, resultDropped, (Func<IOperation, Location>?)null) =>
+            _location = location;
+
+        /// <summary>A call site whose report location is found only if something is reported there (most calls report nothing).</summary>
+        public CallSite(IOperation operation, IMethodSymbol method, ISymbol callee, AccessPath? receiver, ImmutableArray<AccessPath?> arguments,
+            ImmutableArray<ValueKey?> argumentKeys, ValueKey? receiverKey, ValueKey resultKey, bool resultDropped, Func<IOperation, Location>? locate)
         {
             Operation = operation;
             Method = method;
@@ -27,7 +36,7 @@ namespace DriverSafety.Analyzers.Flow
             ReceiverKey = receiverKey;
             ResultKey = resultKey;
             ResultDropped = resultDropped;
-            Location = location;
+            _locate = locate;
         }
 
         public IOperation Operation { get; }
@@ -47,7 +56,7 @@ namespace DriverSafety.Analyzers.Flow
         public bool ResultDropped { get; }
 
         /// <summary>Where findings about this call are reported (SPEC §5: the invocation, or the syntax of a site that is not one).</summary>
-        public Location Location { get; }
+        public Location Location => _location ??= _locate is null ? Operation.Syntax.GetLocation() : _locate(Operation);
 
         /// <summary>The access path of the argument passed for the parameter at <paramref name="ordinal"/>.</summary>
         public AccessPath? Argument(int ordinal) => ordinal >= 0 && ordinal < _arguments.Length ? _arguments[ordinal] : null;

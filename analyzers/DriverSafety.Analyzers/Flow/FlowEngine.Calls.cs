@@ -48,7 +48,7 @@ namespace DriverSafety.Analyzers.Flow
 
                 var receiver = method.IsStatic || method.MethodKind == MethodKind.Constructor ? null : instance is null ? AccessPath.This : engine.PathOf(info, instance);
                 var callSite = new CallSite(site, method, callee, receiver, paths.ToImmutableArray(), keys.ToImmutableArray(), KeyOf(instance),
-                    ValueKey.Operation(site), site.Parent is IExpressionStatementOperation, ReportLocation(site));
+                    ValueKey.Operation(site), site.Parent is IExpressionStatementOperation, Locate);
                 return _engine.ApplyCall(callSite, state, Observer);
             }
 
@@ -64,7 +64,7 @@ namespace DriverSafety.Analyzers.Flow
                 var info = _info;
                 var paths = operands.Take(method.Parameters.Length).Select(o => engine.PathOf(info, o)).ToImmutableArray();
                 var keys = operands.Take(method.Parameters.Length).Select(KeyOf).ToImmutableArray();
-                var callSite = new CallSite(site, method, method, null, paths, keys, null, ValueKey.Operation(site), false, ReportLocation(site));
+                var callSite = new CallSite(site, method, method, null, paths, keys, null, ValueKey.Operation(site), false, Locate);
                 return _engine.ApplyCall(callSite, state, Observer);
             }
 
@@ -156,6 +156,8 @@ namespace DriverSafety.Analyzers.Flow
         /// Where a finding about a call goes (SPEC §5): the invocation; for a site that is not one, its own syntax — a
         /// <c>lock</c> statement's expression, an implicit <c>Dispose</c>'s <c>using</c> declaration or statement header.
         /// </summary>
+        private static readonly System.Func<IOperation, Location> Locate = ReportLocation;
+
         private static Location ReportLocation(IOperation site)
         {
             if (!site.IsImplicit)

@@ -21,12 +21,14 @@ namespace DriverSafety.Analyzers.Flow
             private readonly FlowEngine _engine;
             private readonly CfgInfo _info;
             private readonly bool _reporting;
+            private readonly System.Func<IOperation?, AccessPath?>? _pathOf;
 
             public Walk(FlowEngine engine, CfgInfo info, bool reporting)
             {
                 _engine = engine;
                 _info = info;
                 _reporting = reporting;
+                _pathOf = reporting ? operation => engine.PathOf(info, operation) : null;
             }
 
             private IFlowObserver? Observer => _reporting ? _engine._observer : null;
@@ -250,8 +252,7 @@ namespace DriverSafety.Analyzers.Flow
 
                 if (Observer is { } observer)
                 {
-                    var thisPath = member.IsStatic ? null : _engine.PathOf(_info, instance);
-                    observer.OnMemberAccess(new MemberAccessEvent(_engine._body, target, member, thisPath, access != Access.Read, IsOwnInitialization(member, instance, thisPath), state));
+                    observer.OnMemberAccess(new MemberAccessEvent(_engine._body, target, member, instance, _pathOf!, access != Access.Read, IsOwnInitialization(member, instance), state));
                 }
 
                 return state;
@@ -261,7 +262,7 @@ namespace DriverSafety.Analyzers.Flow
             /// A constructor initialises its own object before anyone else can see it, and an object initializer its fresh
             /// object (no lock needed, as in Clang; §7.6d).
             /// </summary>
-            private bool IsOwnInitialization(ISymbol member, IOperation? instance, AccessPath? thisPath)
+            private bool IsOwnInitialization(ISymbol member, IOperation? instance)
             {
                 var body = _engine._body.Symbol;
                 if (member.IsStatic)
@@ -269,12 +270,12 @@ namespace DriverSafety.Analyzers.Flow
                     return body?.MethodKind == MethodKind.StaticConstructor && SymbolEqualityComparer.Default.Equals(member.ContainingType, body.ContainingType);
                 }
 
-                if (_engine._body.IsConstructor && thisPath is { Kind: PathRootKind.This, Members.IsEmpty: true })
+                var receiver = StripConversions(instance);
+                if (_engine._body.IsConstructor && receiver is IInstanceReferenceOperation)
                 {
                     return true;
                 }
 
-                var receiver = StripConversions(instance);
                 if (receiver is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
                 {
                     return true;

@@ -202,9 +202,13 @@ namespace DriverSafety.Analyzers.Flow
                         return null;
                     }
 
-                    var mismatches = run.Incoming[ordinal - first] is { Count: > 1 } ? new List<object>() : null;
-                    var state = JoinIncoming(run, ordinal, mismatches)!;
-                    if (run.Widened[ordinal - first])
+                    // The fixpoint's entry state stands, unless a merge here has differences to report: at a loop head
+                    // (back edges), or where a domain reports at forward merges; then the edges are joined again to hear them.
+                    var incoming = run.Incoming[ordinal - first];
+                    var rejoin = incoming is { Count: > 1 } && (Domains.DomainRegistry.AnyReportsAtForwardMerges || incoming.Exists(e => e.Value.BackEdge));
+                    var mismatches = rejoin ? new List<object>() : null;
+                    var state = rejoin ? JoinIncoming(run, ordinal, mismatches)! : run.In[ordinal - first]!;
+                    if (rejoin && run.Widened[ordinal - first])
                     {
                         state = state.Widen();
                     }

@@ -27,12 +27,18 @@ namespace DriverSafety.Analyzers.Flow
     /// <summary>A read or write of a field or property (the accessors' calls are call events of their own).</summary>
     internal sealed class MemberAccessEvent
     {
-        public MemberAccessEvent(BodyContext body, IOperation site, ISymbol member, AccessPath? instance, bool write, bool ownInitialization, FlowState state)
+        private readonly IOperation? _instanceOperation;
+        private readonly System.Func<IOperation?, AccessPath?>? _resolve;
+        private AccessPath? _instance;
+        private bool _resolved;
+
+        public MemberAccessEvent(BodyContext body, IOperation site, ISymbol member, IOperation? instanceOperation, System.Func<IOperation?, AccessPath?> resolve, bool write, bool ownInitialization, FlowState state)
         {
             Body = body;
             Site = site;
             Member = member;
-            Instance = instance;
+            _instanceOperation = instanceOperation;
+            _resolve = resolve;
             Write = write;
             OwnInitialization = ownInitialization;
             State = state;
@@ -42,8 +48,20 @@ namespace DriverSafety.Analyzers.Flow
         public IOperation Site { get; }
         public ISymbol Member { get; }
 
-        /// <summary>The access path of the member's receiver (null for a static member or an unnamable receiver).</summary>
-        public AccessPath? Instance { get; }
+        /// <summary>The access path of the member's receiver (null for a static member or an unnamable receiver), found when first asked for.</summary>
+        public AccessPath? Instance
+        {
+            get
+            {
+                if (!_resolved)
+                {
+                    _instance = Member.IsStatic || _resolve is null ? null : _resolve(_instanceOperation);
+                    _resolved = true;
+                }
+
+                return _instance;
+            }
+        }
         public bool Write { get; }
 
         /// <summary>The object is being initialised and not shared yet (its constructor, or an object initializer of a fresh object).</summary>

@@ -16,7 +16,7 @@ namespace DriverSafety.Analyzers.WholeProgram
 
         public override void OnCall(CallEvent e)
         {
-            if (e.Effects.IsEmpty || !e.Before.Locks.AnyHeld)
+            if (e.Effects.IsEmpty || !e.Before.Locks.AnyHeld || !e.Effects.Any(x => x is AcquireLock or TryAcquireLock { Blocking: true } or SummaryEffect))
             {
                 return;
             }

@@ -58,6 +58,12 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public abstract string Name { get; }
 
+        /// <summary>
+        /// Whether <see cref="Join"/> reports mismatches at forward merges (the reporting pass then joins a merge block's
+        /// edges again to hear them); a domain that reports only at loop heads leaves ordinary merges to the fixpoint's state.
+        /// </summary>
+        public virtual bool ReportsAtForwardMerges => false;
+
         /// <summary>The value on entry to a body before its contract is applied (no fact).</summary>
         public abstract object Empty { get; }
 
@@ -146,6 +152,9 @@ namespace DriverSafety.Analyzers.Flow.Domains
         public static readonly ValueDomain Values = Register(new ValueDomain());
 
         public static ImmutableArray<Domain> All { get; } = Registered.ToImmutableArray();
+
+        /// <summary>Some registered domain reports mismatches at forward merges.</summary>
+        public static bool AnyReportsAtForwardMerges { get; } = Registered.Exists(d => d.ReportsAtForwardMerges);
 
         private static T Register<T>(T domain)
             where T : Domain
