@@ -60,7 +60,7 @@ namespace DriverSafety.Analyzers
         public static readonly DiagnosticDescriptor LockHeldOnSomePaths = Create(
             LockHeldOnSomePathsId, Locking,
             "Lock held on some paths only",
-            "Lock '{0}' acquired here is held on some paths reaching {1} and not on others",
+            "Lock '{0}' {1} held on some paths reaching {2} and not on others",
             "At a merge point inside the body a lock is held on some incoming paths and not on others.");
 
         public static readonly DiagnosticDescriptor MethodBreaksLockContract = Create(

@@ -50,11 +50,15 @@ namespace DriverSafety.Analyzers.Flow
     /// <summary>Where a lock stopped being held on every path: the merge, and the incoming path that lacks it.</summary>
     internal sealed class PartialHold : IEquatable<PartialHold>
     {
-        public PartialHold(SyntaxNode? merge, SyntaxNode? lackingPath)
+        public PartialHold(SyntaxNode? merge, SyntaxNode? lackingPath, IOperation? release = null)
         {
             Merge = merge;
             LackingPath = lackingPath;
+            Release = release;
         }
+
+        /// <summary>On the side without the lock, the release that ended it (for a lock held by contract, which has no acquire in the body).</summary>
+        public IOperation? Release { get; }
 
         /// <summary>The first statement of the block where the paths meet.</summary>
         public SyntaxNode? Merge { get; }

@@ -139,7 +139,8 @@ namespace DriverSafety.Analyzers.Rules
                     var path = mismatch.HeldOnBackEdge ? $" ({edge} brings it held; the loop is entered without it)" : $" ({edge} does not bring it)";
                     var lacking = mismatch.HeldOnBackEdge ? mismatch.MergePoint : mismatch.LackingPath ?? mismatch.MergePoint;
                     var additional = new[] { lacking }.Where(l => l is not null).Select(l => l!.GetLocation());
-                    Report(Descriptors.LockHeldOnSomePaths, site.Syntax.GetLocation(), additional, mismatch.Held.Lock, where + path);
+                    Report(Descriptors.LockHeldOnSomePaths, site.Syntax.GetLocation(), additional, mismatch.Held.Lock,
+                        mismatch.Held.Origin == HoldOrigin.Acquired ? "acquired here is" : "released here is still", where + path);
                 }
             }
         }
@@ -215,9 +216,17 @@ namespace DriverSafety.Analyzers.Rules
 
                 var partial = held.Partial!;
                 var where = partial.Merge is null ? "a merge point" : "line " + LineOf(partial.Merge.GetLocation());
+                if (held.Site is null)
+                {
+                    // Held by contract, released here on some paths: the release is the site, the merge the other place to look.
+                    Report(Descriptors.LockHeldOnSomePaths, pair.Key.Site.Syntax.GetLocation(), new[] { partial.Merge }.Where(l => l is not null).Select(l => l!.GetLocation()),
+                        held.Lock, "released here is still", where + " (it is held by contract on the other paths)");
+                    continue;
+                }
+
                 var path = partial.LackingPath is null ? string.Empty : $" (not on the path through line {LineOf(partial.LackingPath.GetLocation())})";
                 var additional = new[] { partial.LackingPath ?? partial.Merge }.Where(l => l is not null).Select(l => l!.GetLocation());
-                Report(Descriptors.LockHeldOnSomePaths, pair.Key.Site.Syntax.GetLocation(), additional, held.Lock, where + path);
+                Report(Descriptors.LockHeldOnSomePaths, pair.Key.Site.Syntax.GetLocation(), additional, held.Lock, "acquired here is", where + path);
             }
 
             foreach (var pair in _leaks.OrderBy(p => p.Key.Syntax.SpanStart))
@@ -344,9 +353,13 @@ namespace DriverSafety.Analyzers.Rules
         }
 
         /// <summary>A partial hold is touched (released, required, excluded, guarded-accessed): its paths differing is the finding (DRV1009), not a leak.</summary>
+        /// <summary>
+        /// A partial hold is touched: the finding goes at its acquire, or, for a lock held by contract (no acquire in the
+        /// body), at the release that made the paths differ (§7.1).
+        /// </summary>
         private void Touch(HeldLock? held, Location at)
         {
-            if (held is { IsHeld: false, Site: { } site } && !_touchedPartial.ContainsKey((site, held.Lock)))
+            if (held is { IsHeld: false } && (held.Site ?? held.Partial!.Release) is { } site && !_touchedPartial.ContainsKey((site, held.Lock)))
             {
                 _touchedPartial[(site, held.Lock)] = (held, at);
             }

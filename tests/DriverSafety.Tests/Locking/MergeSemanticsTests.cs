@@ -153,4 +153,21 @@ public sealed class MergeSemanticsTests
         }
         """,
         Verify.Diagnostic("DRV1011").WithLocation(0).WithMessage("'MaybeTake' declares that it acquires lock 'M', but it is not held at this exit"));
+
+    [Fact]
+    public Task A_lock_held_by_contract_released_on_some_paths_and_touched_is_DRV1009_at_the_release() => Verify.Analyzer(Sources.Dev + """
+            [Requires("M")]
+            public void Drop(bool early)
+            {
+                if (early)
+                    {|#0:M.Unlock()|};
+                {|#1:{|#2:Count|}++;|}
+                M.Lock();
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV1009").WithLocation(0).WithLocation(1)
+            .WithMessage("Lock 'M' released here is still held on some paths reaching line 11 (it is held by contract on the other paths) and not on others"),
+        Verify.Diagnostic("DRV1001").WithLocation(2));
 }
+

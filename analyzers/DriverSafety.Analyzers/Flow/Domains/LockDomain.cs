@@ -147,7 +147,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
                     continue;
                 }
 
-                held.Add(a.AsPartial(new PartialHold(merge.MergePoint, merge.RightEdge)));
+                held.Add(a.AsPartial(new PartialHold(merge.MergePoint, merge.RightEdge, right.LastRelease(a.Lock))));
             }
 
             foreach (var b in right.Held)
@@ -163,7 +163,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
                     continue;
                 }
 
-                held.Add(b.AsPartial(new PartialHold(merge.MergePoint, merge.LeftEdge)));
+                held.Add(b.AsPartial(new PartialHold(merge.MergePoint, merge.LeftEdge, left.LastRelease(b.Lock))));
             }
 
             foreach (var p in left.Pending)
