@@ -41,7 +41,10 @@ namespace DriverSafety.Analyzers.Flow
             IsConstructor = symbol?.MethodKind is MethodKind.Constructor or MethodKind.StaticConstructor;
             Acquires = Resolve(contract.Acquires);
             Releases = Resolve(contract.Releases);
-            Requires = Resolve(contract.Requires);
+            // A lambda that runs at once must leave its caller's locks as it found them (§7.6c): they are its requirements.
+            Requires = inlineState is null
+                ? Resolve(contract.Requires)
+                : inlineState.Locks.Held.Where(h => h.IsHeld).Select(h => h.Lock).ToImmutableArray();
             TryAcquires = contract.TryAcquires.SelectMany(t => t.Locks).Select(l => l.Substitute(ThisPath, ParameterPath)).Where(p => p is not null).Select(p => p!).ToImmutableArray();
         }
 

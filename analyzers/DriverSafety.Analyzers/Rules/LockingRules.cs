@@ -188,7 +188,8 @@ namespace DriverSafety.Analyzers.Rules
             {
                 if (e.State.Find(required) is not { IsHeld: true } && !body.Releases.Contains(required))
                 {
-                    Report(Descriptors.MethodBreaksLockContract, e.Location, Array.Empty<Location>(), body.Name, "requires", required, "it is not held again");
+                    Report(Descriptors.MethodBreaksLockContract, e.Location, Array.Empty<Location>(), body.Name,
+                        body.Kind == BodyKind.LambdaRunsAtOnce ? "runs under its caller's" : "requires", required, "it is not held again");
                 }
             }
 

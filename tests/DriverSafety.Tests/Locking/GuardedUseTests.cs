@@ -144,6 +144,23 @@ public sealed class GuardedUseTests
             .WithMessage("Write of 'Dropped' requires lock 'Tx.Lock' held exclusively (in a lambda, which runs later with no lock held)"));
 
     [Fact]
+    public Task A_lambda_that_runs_at_once_must_leave_the_callers_locks_as_it_found_them() => Verify.Analyzer(Tx + """
+        public static class User
+        {
+            public static void Drain(System.Collections.Generic.List<int> items)
+            {
+                Tx.Lock.Lock();
+                items.ForEach(i =>
+                {
+                    Tx.Lock.Unlock();
+                {|#0:}|});
+                Tx.Lock.Unlock();
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV1011").WithLocation(0).WithMessage("'lambda' declares that it runs under its caller's lock 'Tx.Lock', but it is not held again at this exit"));
+
+    [Fact]
     public Task A_parameter_marked_InvokedBeforeReturn_runs_its_lambda_in_the_callers_state() => Verify.Analyzer(Tx + """
         public static class Idr
         {
