@@ -66,7 +66,5 @@ namespace DriverSafety.Analyzers.Flow
 
         /// <summary>Substitutes a contract's lock expression into this call's frame.</summary>
         public AccessPath? Substitute(LockExpr expr) => expr.Substitute(Receiver, Argument);
-
-        public Func<int, AccessPath?> ArgumentPaths => Argument;
     }
 }

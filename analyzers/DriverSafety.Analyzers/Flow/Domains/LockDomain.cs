@@ -34,7 +34,22 @@ namespace DriverSafety.Analyzers.Flow.Domains
         public ImmutableArray<GuardBinding> Guards { get; }
         public ImmutableArray<ReleaseSite> Releases { get; }
 
-        public bool AnyHeld => Held.Any(h => h.IsHeld);
+        /// <summary>Some lock is held on every path here (asked at every call: no allocation).</summary>
+        public bool AnyHeld
+        {
+            get
+            {
+                foreach (var held in Held)
+                {
+                    if (held.IsHeld)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
 
         public HeldLock? Find(AccessPath lockPath)
         {
