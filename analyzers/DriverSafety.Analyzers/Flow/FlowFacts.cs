@@ -92,8 +92,9 @@ namespace DriverSafety.Analyzers.Flow
     internal sealed class HeldLock : IEquatable<HeldLock>
     {
         public HeldLock(AccessPath lockPath, bool shared, HoldOrigin origin, IOperation? site, int lockKind, bool disabledIrqs, int depth = 1,
-            PartialHold? partial = null, ImmutableArray<HoldCondition> conditions = default, bool resultDropped = false, bool reentrant = false)
+            PartialHold? partial = null, ImmutableArray<HoldCondition> conditions = default, bool resultDropped = false, bool reentrant = false, int subclass = 0)
         {
+            Subclass = subclass;
             Lock = lockPath;
             Shared = shared;
             Origin = origin;
@@ -138,17 +139,20 @@ namespace DriverSafety.Analyzers.Flow
         /// <summary>A .NET monitor: re-entrant.</summary>
         public bool Reentrant { get; }
 
+        /// <summary>The lockdep subclass it was acquired with (<c>[Acquires(Subclass = n)]</c>): part of its lock class.</summary>
+        public int Subclass { get; }
+
         public HeldLock AsPartial(PartialHold partial) =>
-            Partial is not null ? this : new HeldLock(Lock, Shared, Origin, Site, LockKind, DisabledIrqs, Depth, partial, ImmutableArray<HoldCondition>.Empty, ResultDropped, Reentrant);
+            Partial is not null ? this : new HeldLock(Lock, Shared, Origin, Site, LockKind, DisabledIrqs, Depth, partial, ImmutableArray<HoldCondition>.Empty, ResultDropped, Reentrant, Subclass);
 
-        public HeldLock WithDepth(int depth) => new HeldLock(Lock, Shared, Origin, Site, LockKind, DisabledIrqs, depth, Partial, Conditions, ResultDropped, Reentrant);
+        public HeldLock WithDepth(int depth) => new HeldLock(Lock, Shared, Origin, Site, LockKind, DisabledIrqs, depth, Partial, Conditions, ResultDropped, Reentrant, Subclass);
 
-        public HeldLock WithShared(bool shared) => shared == Shared ? this : new HeldLock(Lock, shared, Origin, Site, LockKind, DisabledIrqs, Depth, Partial, Conditions, ResultDropped, Reentrant);
+        public HeldLock WithShared(bool shared) => shared == Shared ? this : new HeldLock(Lock, shared, Origin, Site, LockKind, DisabledIrqs, Depth, Partial, Conditions, ResultDropped, Reentrant, Subclass);
 
         public HeldLock WithConditions(ImmutableArray<HoldCondition> conditions) =>
-            new HeldLock(Lock, Shared, Origin, Site, LockKind, DisabledIrqs, Depth, Partial, conditions, ResultDropped, Reentrant);
+            new HeldLock(Lock, Shared, Origin, Site, LockKind, DisabledIrqs, Depth, Partial, conditions, ResultDropped, Reentrant, Subclass);
 
-        public HeldLock WithOrigin(HoldOrigin origin) => origin == Origin ? this : new HeldLock(Lock, Shared, origin, origin == HoldOrigin.Entry ? null : Site, LockKind, DisabledIrqs, Depth, Partial, Conditions, ResultDropped, Reentrant);
+        public HeldLock WithOrigin(HoldOrigin origin) => origin == Origin ? this : new HeldLock(Lock, Shared, origin, origin == HoldOrigin.Entry ? null : Site, LockKind, DisabledIrqs, Depth, Partial, Conditions, ResultDropped, Reentrant, Subclass);
 
         public bool Equals(HeldLock? other) =>
             other is not null && Lock.Equals(other.Lock) && Shared == other.Shared && Equals(Partial, other.Partial) &&

@@ -58,7 +58,7 @@ namespace DriverSafety.Analyzers.Flow
                 return state.WithLocks(locks.Add(Reentrant ? held.WithDepth(held.Depth + 1) : held.WithShared(Shared)));
             }
 
-            return state.WithLocks(locks.Add(new HeldLock(Lock, Shared, HoldOrigin.Acquired, context.Site.Operation, LockKind, DisablesIrqs, reentrant: Reentrant)));
+            return state.WithLocks(locks.Add(new HeldLock(Lock, Shared, HoldOrigin.Acquired, context.Site.Operation, LockKind, DisablesIrqs, reentrant: Reentrant, subclass: Subclass)));
         }
     }
 

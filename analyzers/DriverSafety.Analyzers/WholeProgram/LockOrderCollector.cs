@@ -21,7 +21,7 @@ namespace DriverSafety.Analyzers.WholeProgram
                 return;
             }
 
-            var held = e.Before.Locks.Held.Where(h => h.IsHeld).Select(h => LockClass.Of(h.Lock, 0)).Where(c => c is not null).Select(c => c!).ToArray();
+            var held = e.Before.Locks.Held.Where(h => h.IsHeld).Select(h => LockClass.Of(h.Lock, h.Subclass)).Where(c => c is not null).Select(c => c!).ToArray();
             if (held.Length == 0)
             {
                 return;

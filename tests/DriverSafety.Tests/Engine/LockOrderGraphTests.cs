@@ -11,7 +11,8 @@ namespace DriverSafety.Tests.Engine;
 /// <summary>
 /// The compilation-end plumbing the lock-order family stands on: every body's walk adds the lock-order edges it shows
 /// (blocking acquisitions while other locks are held, in the body or through callees' summaries, by lock class), one
-/// witness per edge, the same whatever order the bodies are walked in.
+/// witness per edge, the same whatever order the bodies are walked in; a nested acquisition with a lockdep subclass
+/// is an edge to the subclass's own class.
 /// </summary>
 public sealed class LockOrderGraphTests
 {
@@ -19,6 +20,17 @@ public sealed class LockOrderGraphTests
         public sealed class Gem
         {
             public readonly Mutex Resv = new Mutex();
+
+            [Acquires("Resv", Subclass = 1)]
+            public void LockNested() => Resv.Lock();
+
+            public static void Pair(Gem parent, Gem child)
+            {
+                parent.Resv.Lock();
+                child.LockNested();
+                child.Resv.Unlock();
+                parent.Resv.Unlock();
+            }
         }
 
         public static class Device
@@ -59,6 +71,7 @@ public sealed class LockOrderGraphTests
 
         Assert.Equal(new[]
         {
+            "Gem.Resv -> Gem.Resv/1 at child.LockNested()",
             "Device.StructMutex -> Gem.Resv at gem.Resv.Lock()",
             "Device.Irq -> Gem.Resv at Helper(gem) through Helper → Mutex.Lock",
         }, forward);
@@ -81,7 +94,7 @@ public sealed class LockOrderGraphTests
         {
             var method = (IMethodSymbol)model.GetDeclaredSymbol(declaration)!;
             var cfg = ControlFlowGraph.Create(declaration, model)!;
-            analysis.Analyze(cfg, method, declaration.Body!, _ => { }, CancellationToken.None);
+            analysis.Analyze(cfg, method, (SyntaxNode?)declaration.Body ?? declaration.ExpressionBody!, _ => { }, CancellationToken.None);
         }
 
         return analysis.Facts.LockOrder.Edges()

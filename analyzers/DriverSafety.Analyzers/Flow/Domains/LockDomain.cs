@@ -368,7 +368,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
             var first = Earlier(a, b);
             var conditions = a.Conditions.Where(b.Conditions.Contains).ToImmutableArray();
             var merged = new HeldLock(first.Lock, a.Shared || b.Shared, first.Origin, first.Site, first.LockKind, a.DisabledIrqs && b.DisabledIrqs,
-                System.Math.Max(a.Depth, b.Depth), null, conditions, a.ResultDropped || b.ResultDropped, a.Reentrant || b.Reentrant);
+                System.Math.Max(a.Depth, b.Depth), null, conditions, a.ResultDropped || b.ResultDropped, a.Reentrant || b.Reentrant, first.Subclass);
             return merged.Equals(a) ? a : merged;
         }
 
