@@ -154,6 +154,9 @@ namespace DriverSafety.Analyzers.Contracts
         public static ConditionValue Integer(long value) => new ConditionValue(1, value);
         public static ConditionValue Null => new ConditionValue(2, 0);
 
+        /// <summary>The other bool for a bool; any other value as it is.</summary>
+        public ConditionValue Negated() => Kind == 0 ? Bool(Value == 0) : this;
+
         public static ConditionValue? FromConstant(object? value) => value switch
         {
             bool b => Bool(b),

@@ -130,6 +130,11 @@ namespace DriverSafety.Analyzers.Flow
     {
         public bool AddEffects(CallSite site, FlowState before, EffectResolution resolution, ImmutableArray<Effect>.Builder effects)
         {
+            if (site.ConvertedTo is not null)
+            {
+                return false;
+            }
+
             var method = site.Method;
             if (resolution.Contracts.Known.Monitor is { } monitor && SymbolEqualityComparer.Default.Equals(method.ContainingType, monitor) && !method.Parameters.IsEmpty)
             {

@@ -45,7 +45,7 @@ namespace DriverSafety.Analyzers.Flow
     {
         public bool AddEffects(CallSite site, FlowState before, EffectResolution resolution, ImmutableArray<Effect>.Builder effects)
         {
-            if (resolution.Summaries is not { } summaries)
+            if (resolution.Summaries is not { } summaries || site.ConvertedTo is not null)
             {
                 return false;
             }

@@ -18,15 +18,12 @@ namespace DriverSafety.Analyzers.Flow
         private readonly Func<IOperation, Location>? _locate;
         private Location? _location;
 
-        public CallSite(IOperation operation, IMethodSymbol method, ISymbol callee, AccessPath? receiver, ImmutableArray<AccessPath?> arguments,
-            ImmutableArray<ValueKey?> argumentKeys, ValueKey? receiverKey, ValueKey resultKey, bool resultDropped, Location location)
-            : this(operation, method, callee, receiver, arguments, argumentKeys, receiverKey, resultKey, resultDropped, (Func<IOperation, Location>?)null) =>
-            _location = location;
-
         /// <summary>A call site whose report location is found only if something is reported there (most calls report nothing).</summary>
         public CallSite(IOperation operation, IMethodSymbol method, ISymbol callee, AccessPath? receiver, ImmutableArray<AccessPath?> arguments,
-            ImmutableArray<ValueKey?> argumentKeys, ValueKey? receiverKey, ValueKey resultKey, bool resultDropped, Func<IOperation, Location>? locate)
+            ImmutableArray<ValueKey?> argumentKeys, ValueKey? receiverKey, ValueKey resultKey, bool resultDropped, Func<IOperation, Location>? locate,
+            INamedTypeSymbol? convertedTo = null)
         {
+            ConvertedTo = convertedTo;
             Operation = operation;
             Method = method;
             Callee = callee;
@@ -40,6 +37,12 @@ namespace DriverSafety.Analyzers.Flow
         }
 
         public IOperation Operation { get; }
+
+        /// <summary>
+        /// Not a call but a method group converted to this delegate type (<c>Scan(n, PurgeOne)</c>): the method runs
+        /// wherever the delegate is invoked, so sources check its contract against the type's instead of applying it.
+        /// </summary>
+        public INamedTypeSymbol? ConvertedTo { get; }
         public IMethodSymbol Method { get; }
 
         /// <summary>What the user calls: the method, or the property/indexer whose accessor runs.</summary>

@@ -52,6 +52,15 @@ namespace DriverSafety.Analyzers.Flow
                 return _engine.ApplyCall(callSite, state, Observer);
             }
 
+            /// <summary>A method group converted to a delegate type: a site of its own, whose effects the sources decide.</summary>
+            private FlowState Convert(IDelegateCreationOperation creation, IMethodReferenceOperation methodReference, INamedTypeSymbol delegateType, FlowState state)
+            {
+                var receiver = methodReference.Method.IsStatic ? null : _engine.PathOf(_info, methodReference.Instance);
+                var site = new CallSite(creation, methodReference.Method, methodReference.Method, receiver, ImmutableArray<AccessPath?>.Empty,
+                    ImmutableArray<ValueKey?>.Empty, KeyOf(methodReference.Instance), ValueKey.Operation(creation), false, Locate, delegateType);
+                return _engine.ApplyCall(site, state, Observer);
+            }
+
             /// <summary>A user-defined operator or conversion: a call of its method with the operands as arguments.</summary>
             private FlowState? CallOperator(IOperation site, IMethodSymbol method, ImmutableArray<IOperation> operands, FlowState? state)
             {
@@ -154,12 +163,19 @@ namespace DriverSafety.Analyzers.Flow
 
         /// <summary>
         /// Where a finding about a call goes (SPEC §5): the invocation; for a site that is not one, its own syntax — a
-        /// <c>lock</c> statement's expression, an implicit <c>Dispose</c>'s <c>using</c> declaration or statement header.
+        /// <c>lock</c> statement's expression, an implicit <c>Dispose</c>'s <c>using</c> declaration or statement header,
+        /// a converted method group's name.
         /// </summary>
         private static readonly System.Func<IOperation, Location> Locate = ReportLocation;
 
         private static Location ReportLocation(IOperation site)
         {
+            if (site is IDelegateCreationOperation { Target: IMethodReferenceOperation methodReference })
+            {
+                // A method group converted to a delegate: at the method's name, whether the conversion is written or not.
+                return methodReference.Syntax.GetLocation();
+            }
+
             if (!site.IsImplicit)
             {
                 return site.Syntax.GetLocation();

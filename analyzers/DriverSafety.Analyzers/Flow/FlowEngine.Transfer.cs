@@ -56,18 +56,7 @@ namespace DriverSafety.Analyzers.Flow
 
                     case IDelegateCreationOperation { Target: IMethodReferenceOperation methodReference, Type: INamedTypeSymbol delegateType } creation:
                         state = Visit(methodReference.Instance, state, Access.Read);
-                        if (state is not null && Observer is { } converting)
-                        {
-                            var unpromised = UnpromisedRequirement.Of(methodReference.Method, delegateType, _engine._contracts);
-                            if (!unpromised.IsEmpty)
-                            {
-                                var site = new CallSite(creation, methodReference.Method, methodReference.Method, null, ImmutableArray<AccessPath?>.Empty,
-                                    ImmutableArray<ValueKey?>.Empty, null, ValueKey.Operation(creation), false, methodReference.Syntax.GetLocation());
-                                converting.OnCall(new CallEvent(_engine._body, site, unpromised, state, state));
-                            }
-                        }
-
-                        return state;
+                        return state is null ? null : Convert(creation, methodReference, delegateType, state);
 
                     case INameOfOperation or ITypeOfOperation or ISizeOfOperation:
                         // Names a member without reading it.

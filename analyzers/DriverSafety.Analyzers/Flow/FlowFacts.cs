@@ -188,8 +188,7 @@ namespace DriverSafety.Analyzers.Flow
 
         public PendingTry WithKey(ValueKey key, bool negate)
         {
-            var success = negate && Success.Kind == 0 ? ConditionValue.Bool(Success.Value == 0) : Success;
-            return new PendingTry(key, Locks, Shared, success, Site, LockKind, Reentrant);
+            return new PendingTry(key, Locks, Shared, negate ? Success.Negated() : Success, Site, LockKind, Reentrant);
         }
 
         public bool Equals(PendingTry? other) => other is not null && Key.Equals(other.Key) && ReferenceEquals(Site, other.Site) && Success.Equals(other.Success);

@@ -201,24 +201,6 @@ namespace DriverSafety.Analyzers.Flow
 
         public LockExpr Lock { get; }
         public INamedTypeSymbol DelegateType { get; }
-
-        /// <summary>
-        /// The requirements of <paramref name="method"/> that converting it to <paramref name="delegateType"/> leaves
-        /// unpromised: a clause on one of its parameters (or a static lock) that the delegate type's <c>[Requires]</c> does not
-        /// state for the same parameter, and any clause on the method's own object, which no invoker can be asked to hold.
-        /// </summary>
-        public static ImmutableArray<Effect> Of(IMethodSymbol method, INamedTypeSymbol delegateType, ContractProvider contracts)
-        {
-            var required = contracts.ForMethod(method).Requires;
-            if (required.IsEmpty || delegateType.DelegateInvokeMethod is not { } invoke)
-            {
-                return ImmutableArray<Effect>.Empty;
-            }
-
-            var promised = contracts.ForMethod(invoke).Requires.Select(c => c.Identity).ToImmutableHashSet();
-            return required.Where(c => c.Lock.Kind == LockRootKind.This || !promised.Contains(c.Identity))
-                .Select(c => (Effect)new UnpromisedRequirement(c.Lock, delegateType)).ToImmutableArray();
-        }
     }
 
     /// <summary>The lock family's effects from the callee's contract (SPEC §3.1).</summary>
@@ -227,6 +209,12 @@ namespace DriverSafety.Analyzers.Flow
         public bool AddEffects(CallSite site, FlowState before, EffectResolution resolution, ImmutableArray<Effect>.Builder effects)
         {
             var contract = resolution.Contracts.ForMethod(site.Method);
+            if (site.ConvertedTo is { } delegateType)
+            {
+                AddUnpromised(contract, delegateType, resolution, effects);
+                return false;
+            }
+
             foreach (var clause in contract.Requires)
             {
                 if (site.Substitute(clause.Lock) is { } lockPath)
@@ -284,6 +272,28 @@ namespace DriverSafety.Analyzers.Flow
             }
 
             return false;
+        }
+
+        /// <summary>
+        /// A method converted to a delegate type: each of its requirements that the type does not promise (a clause on one
+        /// of its parameters or a static lock that the type's <c>[Requires]</c> does not state for the same parameter, and
+        /// any clause on the method's own object, which no invoker can be asked to hold).
+        /// </summary>
+        private static void AddUnpromised(MethodContract contract, INamedTypeSymbol delegateType, EffectResolution resolution, ImmutableArray<Effect>.Builder effects)
+        {
+            if (contract.Requires.IsEmpty || delegateType.DelegateInvokeMethod is not { } invoke)
+            {
+                return;
+            }
+
+            var promised = resolution.Contracts.ForMethod(invoke).Requires;
+            foreach (var clause in contract.Requires)
+            {
+                if (clause.Lock.Kind == LockRootKind.This || !promised.Any(p => p.Identity == clause.Identity))
+                {
+                    effects.Add(new UnpromisedRequirement(clause.Lock, delegateType));
+                }
+            }
         }
 
         internal static int LockKindOf(EffectResolution resolution, AccessPath lockPath) => resolution.Contracts.Resolver.LockKindOf(lockPath.Type) ?? 0;

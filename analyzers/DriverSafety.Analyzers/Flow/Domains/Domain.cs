@@ -56,8 +56,6 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// <summary>The slot of this domain's value in every <see cref="FlowState"/>.</summary>
         public int Slot { get; internal set; }
 
-        public abstract string Name { get; }
-
         /// <summary>
         /// Whether <see cref="Join"/> reports mismatches at forward merges (the reporting pass then joins a merge block's
         /// edges again to hear them); a domain that reports only at loop heads leaves ordinary merges to the fixpoint's state.

@@ -134,8 +134,6 @@ namespace DriverSafety.Analyzers.Flow.Domains
     /// </summary>
     internal sealed class LockDomain : Domain<LockSet>
     {
-        public override string Name => "locks";
-
         public override LockSet EmptyValue => LockSet.Empty;
 
         public override LockSet Join(LockSet left, LockSet right, MergeContext merge)
@@ -248,52 +246,25 @@ namespace DriverSafety.Analyzers.Flow.Domains
             return hash;
         }
 
-        public override LockSet Forget(LockSet value, ValueKey key)
-        {
-            if (!value.Pending.Any(p => p.Key.Equals(key)) && !value.Failed.Any(p => p.Key.Equals(key)) && !value.Guards.Any(g => g.Key.Equals(key)) &&
-                !value.Held.Any(h => h.Conditions.Any(c => c.Key.Equals(key))))
-            {
-                return value;
-            }
-
-            return value.With(
-                held: value.Held.Select(h => h.Conditions.Any(c => c.Key.Equals(key)) ? h.WithConditions(h.Conditions.RemoveAll(c => c.Key.Equals(key))) : h).ToImmutableArray(),
-                pending: value.Pending.RemoveAll(p => p.Key.Equals(key)),
-                failed: value.Failed.RemoveAll(p => p.Key.Equals(key)),
-                guards: value.Guards.RemoveAll(g => g.Key.Equals(key)));
-        }
+        public override LockSet Forget(LockSet value, ValueKey key) => Without(value, k => k.Equals(key));
 
         public override LockSet Bind(LockSet value, ValueKey from, ValueKey to, bool negate)
         {
             value = Forget(value, to);
-            if (!value.Pending.Any(p => p.Key.Equals(from)) && !value.Failed.Any(p => p.Key.Equals(from)) && !value.Guards.Any(g => g.Key.Equals(from)) &&
-                !value.Held.Any(h => h.Conditions.Any(c => c.Key.Equals(from))))
+            if (!HasFacts(value, k => k.Equals(from)))
             {
                 return value;
             }
 
             return value.With(
                 held: value.Held.Select(h => h.Conditions.FirstOrDefault(c => c.Key.Equals(from)) is { Key.Identity: not null } c
-                    ? h.WithConditions(h.Conditions.Add(new HoldCondition(to, Flip(c.Success, negate)))) : h).ToImmutableArray(),
+                    ? h.WithConditions(h.Conditions.Add(new HoldCondition(to, negate ? c.Success.Negated() : c.Success))) : h).ToImmutableArray(),
                 pending: value.Pending.AddRange(value.Pending.Where(p => p.Key.Equals(from)).Select(p => p.WithKey(to, negate))),
                 failed: value.Failed.AddRange(value.Failed.Where(p => p.Key.Equals(from)).Select(p => p.WithKey(to, negate))),
                 guards: negate ? value.Guards : value.Guards.AddRange(value.Guards.Where(g => g.Key.Equals(from)).Select(g => g.WithKey(to))));
         }
 
-        public override LockSet DropOperationFacts(LockSet value)
-        {
-            if (!value.Pending.Any(p => p.Key.IsOperation) && !value.Failed.Any(p => p.Key.IsOperation) && !value.Guards.Any(g => g.Key.IsOperation) &&
-                !value.Held.Any(h => h.Conditions.Any(c => c.Key.IsOperation)))
-            {
-                return value;
-            }
-
-            return value.With(
-                held: value.Held.Select(h => h.Conditions.Any(c => c.Key.IsOperation) ? h.WithConditions(h.Conditions.RemoveAll(c => c.Key.IsOperation)) : h).ToImmutableArray(),
-                pending: value.Pending.RemoveAll(p => p.Key.IsOperation),
-                failed: value.Failed.RemoveAll(p => p.Key.IsOperation),
-                guards: value.Guards.RemoveAll(g => g.Key.IsOperation));
-        }
+        public override LockSet DropOperationFacts(LockSet value) => Without(value, k => k.IsOperation);
 
         /// <summary>Decides the try-locks pending on <paramref name="key"/>: held where the outcome pins success, failed where it rules it out.</summary>
         public override LockSet? Assume(LockSet value, FlowState state, ValueKey key, ValueTest test, bool truth)
@@ -345,8 +316,24 @@ namespace DriverSafety.Analyzers.Flow.Domains
             return value;
         }
 
-        private static ConditionValue Flip(ConditionValue value, bool negate) =>
-            negate && value.Kind == 0 ? ConditionValue.Bool(value.Value == 0) : value;
+        private static bool HasFacts(LockSet value, System.Func<ValueKey, bool> keyed) =>
+            value.Pending.Any(p => keyed(p.Key)) || value.Failed.Any(p => keyed(p.Key)) || value.Guards.Any(g => keyed(g.Key)) ||
+            value.Held.Any(h => h.Conditions.Any(c => keyed(c.Key)));
+
+        /// <summary>The lock set without the facts hung off the keys <paramref name="keyed"/> picks (a hold keeps its lock, losing only the condition).</summary>
+        private static LockSet Without(LockSet value, System.Func<ValueKey, bool> keyed)
+        {
+            if (!HasFacts(value, keyed))
+            {
+                return value;
+            }
+
+            return value.With(
+                held: value.Held.Select(h => h.Conditions.Any(c => keyed(c.Key)) ? h.WithConditions(h.Conditions.RemoveAll(c => keyed(c.Key))) : h).ToImmutableArray(),
+                pending: value.Pending.RemoveAll(p => keyed(p.Key)),
+                failed: value.Failed.RemoveAll(p => keyed(p.Key)),
+                guards: value.Guards.RemoveAll(g => keyed(g.Key)));
+        }
 
         private static HeldLock Both(HeldLock a, HeldLock b)
         {

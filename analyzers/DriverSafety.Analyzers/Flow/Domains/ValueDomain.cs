@@ -57,8 +57,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
             if (value.Kind == 0)
             {
-                var other = ConditionValue.Bool(value.Value == 0);
-                return Holds(other) is { } holds && holds != truth;
+                return Holds(value.Negated()) is { } holds && holds != truth;
             }
 
             return false;
@@ -74,7 +73,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
             if (Constant.Kind == 0 && (Kind == BinaryOperatorKind.Equals || Kind == BinaryOperatorKind.NotEquals))
             {
-                return ConditionValue.Bool(Constant.Value == 0);
+                return Constant.Negated();
             }
 
             return null;
@@ -127,8 +126,6 @@ namespace DriverSafety.Analyzers.Flow.Domains
     /// <summary>Joins keep the values both sides agree on; a loop's back edge joins like a branch (values are not the loop's to keep).</summary>
     internal sealed class ValueDomain : Domain<KnownValues>
     {
-        public override string Name => "values";
-
         public override KnownValues EmptyValue => KnownValues.Empty;
 
         public override KnownValues Join(KnownValues left, KnownValues right, MergeContext merge)
@@ -151,8 +148,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public override int Hash(KnownValues value) => value.Known.Length;
 
-        public override KnownValues Forget(KnownValues value, ValueKey key) =>
-            value.Known.Any(k => k.Key.Equals(key)) ? new KnownValues(value.Known.RemoveAll(k => k.Key.Equals(key))) : value;
+        public override KnownValues Forget(KnownValues value, ValueKey key) => Without(value, k => k.Equals(key));
 
         public override KnownValues Bind(KnownValues value, ValueKey from, ValueKey to, bool negate)
         {
@@ -170,14 +166,16 @@ namespace DriverSafety.Analyzers.Flow.Domains
                     return value;
                 }
 
-                known = ConditionValue.Bool(known.Value == 0);
+                known = known.Negated();
             }
 
             return value.With(to, known);
         }
 
-        public override KnownValues DropOperationFacts(KnownValues value) =>
-            value.Known.Any(k => k.Key.IsOperation) ? new KnownValues(value.Known.RemoveAll(k => k.Key.IsOperation)) : value;
+        public override KnownValues DropOperationFacts(KnownValues value) => Without(value, k => k.IsOperation);
+
+        private static KnownValues Without(KnownValues value, System.Func<ValueKey, bool> keyed) =>
+            value.Known.Any(k => keyed(k.Key)) ? new KnownValues(value.Known.RemoveAll(k => keyed(k.Key))) : value;
 
         public override KnownValues? Assume(KnownValues value, FlowState state, ValueKey key, ValueTest test, bool truth)
         {
