@@ -20,7 +20,9 @@ namespace DriverSafety.Analyzers
             Descriptors.ReleaseOfLockNotHeld,
             Descriptors.LockAcquiredTwice,
             Descriptors.ExcludedLockHeld,
+            Descriptors.LockOrderInversion,
             Descriptors.LockHeldOnSomePaths,
+            Descriptors.NestedLocksOfOneClass,
             Descriptors.MethodBreaksLockContract,
             Descriptors.AnnotationDoesNotResolve,
             Descriptors.AnnotationMisapplied);

@@ -12,6 +12,8 @@ namespace DriverSafety.Analyzers.Rules
         public static IFlowObserver Observers(ContractProvider contracts, WholeProgram.WholeProgramFacts facts, Action<Diagnostic> report) =>
             new CompositeObserver(ImmutableArray.Create<IFlowObserver>(
                 new LockingRules(contracts, report),
-                new WholeProgram.LockOrderCollector(facts.LockOrder)));
+                new WholeProgram.LockOrderCollector(facts.LockOrder),
+                new LockOrderRules(contracts, facts, report),
+                new WholeProgram.ReclaimCollector(contracts, facts.Reclaim)));
     }
 }
