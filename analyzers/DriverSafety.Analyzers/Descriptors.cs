@@ -73,7 +73,7 @@ namespace DriverSafety.Analyzers
         public static readonly DiagnosticDescriptor NestedLocksOfOneClass = Create(
             NestedLocksOfOneClassId, Locking,
             "Nested locks of one class without acquire context",
-            "Acquiring '{0}' while holding '{1}' of the same lock class '{2}' {3}: two locks of one class nest only with lockdep subclasses or one wound/wait acquire context",
+            "Acquiring '{0}' while holding '{1}'{2} of the same lock class '{3}' {4}: two locks of one class nest only with lockdep subclasses or one wound/wait acquire context",
             "Two locks of the same class are held together and were not both acquired passing one [AcquireContext] argument: two threads taking them in opposite orders deadlock (kernel: lockdep's possible recursive locking; ww_mutex with one ww_acquire_ctx, or mutex_lock_nested).");
 
         public static readonly DiagnosticDescriptor LockHeldOnSomePaths = Create(
