@@ -270,7 +270,7 @@ namespace DriverSafety.Analyzers.WholeProgram
                         var lockClass = path is null ? acquisition.Class : LockClass.Of(path, acquisition.Class?.Subclass ?? 0);
                         if (lockClass is not null)
                         {
-                            var chain = pending.Substitute ? acquisition.Chain.Prepend(pending.Site.Method.Name, pending.Site.Location) : acquisition.Chain;
+                            var chain = acquisition.Chain.Prepend(pending.Site.Method.Name, pending.Site.Location);
                             Add(new ReclaimEntry(lockClass, pending.Body, pending.Site.Location, chain));
                         }
                     }
@@ -369,7 +369,7 @@ namespace DriverSafety.Analyzers.WholeProgram
                 // A method group converted to a reclaim callback type: the method runs in reclaim, wherever it is invoked.
                 if (_facts.Contexts.IsReclaimDelegate(delegateType) && !_facts.Contexts.IsReclaimMethod(e.Site.Method) && IsSummarised(e.Site.Method))
                 {
-                    _facts.AddCall(e.Site, e.Site.Method.Name, substitute: false);
+                    _facts.AddCall(e.Site, e.Site.Method.Name + "' converted to '" + delegateType.Name, substitute: false);
                 }
 
                 return;
