@@ -24,6 +24,7 @@ namespace DriverSafety.Analyzers.Rules
         private readonly ContractProvider _contracts;
         private readonly WholeProgramFacts _facts;
         private readonly Action<Diagnostic> _report;
+        private DeclaredLockOrder? _declared;
 
         public LockOrderRules(ContractProvider contracts, WholeProgramFacts facts, Action<Diagnostic> report)
         {
@@ -131,7 +132,7 @@ namespace DriverSafety.Analyzers.Rules
         /// <summary>DRV1007 (declared): the acquired class is declared, transitively, to come before a class that is held.</summary>
         private void CheckDeclaredOrder(CallEvent e, Acquisition acquisition, List<(HeldLock Held, LockClass? Class)> held)
         {
-            var declared = _facts.DeclaredOrder();
+            var declared = _declared ??= _facts.DeclaredOrder();
             if (declared.IsEmpty)
             {
                 return;

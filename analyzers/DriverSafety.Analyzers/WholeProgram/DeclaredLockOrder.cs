@@ -272,7 +272,8 @@ namespace DriverSafety.Analyzers.WholeProgram
             var seen = new HashSet<int>();
             foreach (var edge in _edges)
             {
-                if (!InCycle(edge) || !seen.Add(_component[edge.Before]))
+                // A cycle declared wholly in a referenced assembly is that assembly's finding, not its consumers'.
+                if (!edge.Attribute.IsInSource || !InCycle(edge) || !seen.Add(_component[edge.Before]))
                 {
                     continue;
                 }

@@ -181,7 +181,7 @@ public sealed class DeclaredOrderTests
             "[AcquiredBefore] on 'Dev.C' (Test0.cs:3) declares 'Dev.C' before 'Dev.A'"));
 
     [Fact]
-    public Task Same_class_nesting_is_DRV1010_not_a_declared_order_finding() => Verify.Analyzer("""
+    public Task Same_class_nesting_wins_over_the_declared_order_at_one_site() => Verify.Analyzer("""
         public sealed class Node
         {
             [AcquiredBefore("Node.Gate")]
@@ -191,11 +191,15 @@ public sealed class DeclaredOrderTests
 
         public static class Tree
         {
+            // child.Lock is taken under parent.Lock (same class, DRV1010) and under parent.Gate (against the declared
+            // order): one finding for one lock at one site, DRV1010 (SPEC §7.22).
             public static void Move(Node parent, Node child)
             {
                 {|#1:parent.Lock.Lock()|};
+                parent.Gate.Lock();
                 {|#0:child.Lock.Lock()|};
                 child.Lock.Unlock();
+                parent.Gate.Unlock();
                 parent.Lock.Unlock();
             }
         }

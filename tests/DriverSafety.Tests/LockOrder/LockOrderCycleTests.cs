@@ -200,4 +200,43 @@ public sealed class LockOrderCycleTests
             "Lock-order inversion: lock classes Locks.B → Locks.A → Locks.B are acquired in a cycle: " +
             "'Locks.A' acquired while 'Locks.B' is held in 'BA' (Test0.cs:9); " +
             "'Locks.B' acquired while 'Locks.A' is held in 'AB' (Test1.cs:6)"));
+    [Fact]
+    public Task A_lock_the_caller_cannot_name_is_classed_by_its_lock_type() => Verify.Analyzer("""
+        public static class Registry
+        {
+            public static Mutex Find(int id) => new Mutex();
+        }
+
+        public static class Dev
+        {
+            public static readonly Mutex Big = new Mutex();
+
+            // The callee's own local: the caller cannot name it, so its class is its lock type, a node of its own.
+            private static void TakeAny(int id)
+            {
+                var m = Registry.Find(id);
+                m.Lock();
+                m.Unlock();
+            }
+
+            public static void BigThenAny()
+            {
+                Big.Lock();
+                {|#0:TakeAny(1)|};
+                Big.Unlock();
+            }
+
+            public static void AnyThenBig(Mutex m)
+            {
+                m.Lock();
+                {|#1:Big.Lock()|};
+                Big.Unlock();
+                m.Unlock();
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV1007").WithLocation(0).WithLocation(1).WithMessage(
+            "Lock-order inversion: lock classes Dev.Big → Mutex → Dev.Big are acquired in a cycle: " +
+            "'Mutex' acquired while 'Dev.Big' is held in 'BigThenAny' (Test0.cs:21, through TakeAny → Mutex.Lock); " +
+            "'Dev.Big' acquired while 'Mutex' is held in 'AnyThenBig' (Test0.cs:28)"));
 }
