@@ -121,7 +121,7 @@ namespace DriverSafety.Analyzers.Rules
 
                 var context = acquisition.Context is null
                     ? "without an [AcquireContext]"
-                    : ContextOfHold(other) is null ? $"while '{other.Lock}' was not taken with its [AcquireContext]" : "with a different [AcquireContext]";
+                    : ContextOfHold(other) is null ? "with an [AcquireContext] the held lock was not acquired with" : "with a different [AcquireContext]";
                 Report(Descriptors.NestedLocksOfOneClass, e.Site.Location, Also(other), Name(acquisition), other.Lock, Where(other), acquisition.Class, context + Through(acquisition));
                 return true;
             }

@@ -99,6 +99,22 @@ public sealed class NestedLocksOfOneClassTests
             "two locks of one class nest only with lockdep subclasses or one wound/wait acquire context"));
 
     [Fact]
+    public Task A_lock_held_by_contract_was_not_taken_with_the_acquire_context() => Verify.Analyzer(Bo + """
+        public static class Exec
+        {
+            [Requires("held.Resv")]
+            public static void AddOther(Bo held, Bo other, WwAcquireContext ctx)
+            {
+                {|#0:other.Resv.LockSlow(ctx)|};
+                other.Resv.Unlock();
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV1010").WithLocation(0).WithMessage(
+            "Acquiring 'other.Resv' while holding 'held.Resv' (held by contract) of the same lock class 'Bo.Resv' with an [AcquireContext] the held lock was not acquired with: " +
+            "two locks of one class nest only with lockdep subclasses or one wound/wait acquire context"));
+
+    [Fact]
     public Task A_helper_that_locks_with_the_callers_acquire_context_is_clean() => Verify.Analyzer(Bo + """
         public static class Exec
         {
