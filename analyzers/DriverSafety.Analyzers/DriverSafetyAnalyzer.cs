@@ -22,6 +22,11 @@ namespace DriverSafety.Analyzers
             Descriptors.ExcludedLockHeld,
             Descriptors.LockHeldOnSomePaths,
             Descriptors.MethodBreaksLockContract,
+            Descriptors.SleepInAtomicContext,
+            Descriptors.CallNeedsIrqsEnabled,
+            Descriptors.UnbalancedContext,
+            Descriptors.AllocationFlagsUnknown,
+            Descriptors.PublicMemberMaySleep,
             Descriptors.AnnotationDoesNotResolve,
             Descriptors.AnnotationMisapplied);
 
@@ -37,7 +42,7 @@ namespace DriverSafety.Analyzers
                     return;
                 }
 
-                var analysis = new CompilationAnalysis(start.Compilation, known);
+                var analysis = new CompilationAnalysis(start.Compilation, known, CompilationAnalysis.MaxCallDepth(start.Options.AnalyzerConfigOptionsProvider, start.Compilation));
                 start.RegisterOperationBlockAction(analysis.AnalyzeBodies);
                 start.RegisterSymbolAction(analysis.AnalyzeAnnotations, SymbolKind.Method, SymbolKind.Field, SymbolKind.Property, SymbolKind.NamedType);
                 if (!WholeProgram.WholeProgramRules.All.IsEmpty)

@@ -154,7 +154,7 @@ namespace DriverSafety.Analyzers.Summaries
         private bool IsSummarised(IMethodSymbol method)
         {
             var contract = _contracts.ForMethod(method);
-            return !contract.HasLockEffects && !contract.IsTrusted && !Canonical(method).DeclaringSyntaxReferences.IsEmpty;
+            return !contract.IsTrusted && !Canonical(method).DeclaringSyntaxReferences.IsEmpty;
         }
 
         private MethodSummary Summarize(IMethodSymbol method, Dictionary<IMethodSymbol, MethodSummary> batch, CancellationToken cancellation)
