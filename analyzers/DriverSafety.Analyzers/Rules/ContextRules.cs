@@ -24,6 +24,11 @@ namespace DriverSafety.Analyzers.Rules
         private readonly HashSet<IOperation> _reportedRaises = new HashSet<IOperation>();
         private readonly HashSet<Location> _reportedExits = new HashSet<Location>();
 
+        // A body with a declared depth effect that changes no depth itself is the primitive that defines it (its word is
+        // taken, §7.9); its exits are judged only if it does change a depth somewhere (a wrapper).
+        private readonly List<Diagnostic> _declaredDepthAtExits = new List<Diagnostic>();
+        private bool _changedDepth;
+
         public ContextRules(ContractProvider contracts, ISummaryProvider? summaries, Action<Diagnostic> report)
         {
             _contracts = contracts;
@@ -117,8 +122,13 @@ namespace DriverSafety.Analyzers.Rules
             {
                 switch (effect)
                 {
-                    case ChangeDepth { Raise: false } lower:
-                        CheckLowering(e, lower);
+                    case ChangeDepth change:
+                        _changedDepth = true;
+                        if (!change.Raise)
+                        {
+                            CheckLowering(e, change);
+                        }
+
                         break;
                     case AtomicConversion conversion:
                         best = Better(best, CheckConversion(e, conversion));
@@ -135,7 +145,14 @@ namespace DriverSafety.Analyzers.Rules
                             var released = calleeEvent.ReleasedBefore;
                             var context = released.IsEmpty ? here : AtomicReason.Of(e.Before, h => released.Any(r => e.Site.Substitute(r) is { } p && p.Equals(h.Lock)));
                             var chain = calleeEvent.Chain.Prepend(e.Site.Callee.Name, e.Site.Location);
-                            best = Better(best, Check(e, calleeEvent.Kind, calleeEvent.Reason, outcome, context, chain, calleeEvent.AtomicInMethod));
+                            var reason = calleeEvent.Reason;
+                            if (outcome.Outcome == Outcome.FlagsUnknown && calleeEvent.Flags is { ParamOrdinal: >= 0 } given &&
+                                FlagBits.ArgumentOf(e.Site.Operation, given.ParamOrdinal) is { } argument)
+                            {
+                                reason = $"the flags '{argument.Syntax}' it is given are not known";
+                            }
+
+                            best = Better(best, Check(e, calleeEvent.Kind, reason, outcome, context, chain, calleeEvent.AtomicInMethod));
                         }
 
                         break;
@@ -264,7 +281,7 @@ namespace DriverSafety.Analyzers.Rules
             {
                 if (_reportedExits.Add(e.Location))
                 {
-                    _report(Diagnostic.Create(Descriptors.UnbalancedContext, e.Location, e.Body.Name, $"declares {raiseAttribute} but exits here without the depth raised"));
+                    _declaredDepthAtExits.Add(Diagnostic.Create(Descriptors.UnbalancedContext, e.Location, e.Body.Name, $"declares {raiseAttribute} but exits here without the depth raised"));
                 }
 
                 return;
@@ -277,7 +294,7 @@ namespace DriverSafety.Analyzers.Rules
                 {
                     if (_reportedExits.Add(e.Location))
                     {
-                        _report(Diagnostic.Create(Descriptors.UnbalancedContext, e.Location, e.Body.Name, $"declares {lowerAttribute} but exits here without lowering the depth"));
+                        _declaredDepthAtExits.Add(Diagnostic.Create(Descriptors.UnbalancedContext, e.Location, e.Body.Name, $"declares {lowerAttribute} but exits here without lowering the depth"));
                     }
                 }
                 else if (_reportedRaises.Add(raise))
@@ -299,6 +316,21 @@ namespace DriverSafety.Analyzers.Rules
         /// <summary>DRV9003: a method visible outside the assembly that may sleep without <c>[MightSleep]</c> (§7.12).</summary>
         public override void OnBodyDone(BodyContext body)
         {
+            if (_changedDepth)
+            {
+                foreach (var diagnostic in _declaredDepthAtExits)
+                {
+                    _report(diagnostic);
+                }
+            }
+
+            _declaredDepthAtExits.Clear();
+            _changedDepth = false;
+            ReportUndeclaredSleep(body);
+        }
+
+        private void ReportUndeclaredSleep(BodyContext body)
+        {
             if (body.Kind != BodyKind.Member || body.Symbol is not { } method || _summaries is null || !VisibleOutside(method) ||
                 method.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor or MethodKind.PropertyGet or MethodKind.PropertySet))
             {
@@ -319,8 +351,13 @@ namespace DriverSafety.Analyzers.Rules
                     continue;
                 }
 
+                // A sleep on a path that the method's own flag tests decide, or by its flags parameter, is "by its flags".
                 var outcome = ContextOutcome.Decide(sleep.Flags, sleep.MaySleepBits, ImmutableArray<ParameterBits>.Empty);
-                if (outcome.Outcome == Outcome.Happens)
+                if (outcome.Outcome == Outcome.Happens && !sleep.Path.IsEmpty)
+                {
+                    byFlags ??= sleep;
+                }
+                else if (outcome.Outcome == Outcome.Happens)
                 {
                     definite ??= sleep;
                 }
@@ -336,7 +373,8 @@ namespace DriverSafety.Analyzers.Rules
                 return;
             }
 
-            var flagsParameter = definite is null && byFlags?.Flags is { ParamOrdinal: >= 0 and var ordinal } && ordinal < method.Parameters.Length
+            var flagsOrdinal = byFlags?.Flags is { ParamOrdinal: >= 0 } f ? f.ParamOrdinal : byFlags?.Path.FirstOrDefault().Ordinal ?? -1;
+            var flagsParameter = definite is null && flagsOrdinal is >= 0 and var ordinal && ordinal < method.Parameters.Length
                 ? $", or [Allocates(\"{method.Parameters[ordinal].Name}\")] since it sleeps only by its flags"
                 : string.Empty;
             var chain = evidence.Chain.Links.Length > 0 ? evidence.Chain.ToString() : method.Name;

@@ -166,6 +166,12 @@ namespace DriverSafety.Analyzers.Summaries
                 flags = substituted.Clear(before.Context.Mask);
             }
 
+            // What the caller's own flag tests decided on the path to this call goes with the event too.
+            foreach (var known in before.Context.Parameters)
+            {
+                path.Add(known);
+            }
+
             return Decide(flags, callee.MaySleepBits, Merge(path.ToImmutable()));
         }
 
