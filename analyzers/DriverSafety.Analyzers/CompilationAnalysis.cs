@@ -26,6 +26,9 @@ namespace DriverSafety.Analyzers
             _summaries = new SummaryStore(_contracts);
         }
 
+        /// <summary>How many methods have a summary so far, and how many summary walks of bodies it took (for the benchmarks).</summary>
+        internal (int Methods, int Walks) SummaryCounts => (_summaries.Count, _summaries.Walks);
+
         /// <summary>The facts only the whole compilation decides (the lock-order graph), as accumulated so far.</summary>
         internal WholeProgram.WholeProgramFacts Facts => _facts;
 

@@ -500,4 +500,70 @@ public sealed class SleepInAtomicTests
         }
         """,
         Verify.Diagnostic("DRV2001").WithLocation(0).WithLocation(1).WithMessage("'Loud' may sleep ([MightSleep]) while spinning lock '_lock' is held"));
+
+    [Fact]
+    public Task LocalFunctionWithAContextContractIsCheckedAtItsCall() => Analyze("""
+        using DriverSafety;
+
+        public sealed class Dev
+        {
+            private readonly SpinLock _lock = new SpinLock();
+
+            public void Run()
+            {
+                {|#1:_lock.Lock()|};
+                {|#0:Wait()|};
+                _lock.Unlock();
+
+                [MightSleep]
+                static void Wait() { }
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV2001").WithLocation(0).WithLocation(1).WithMessage("'Wait' may sleep ([MightSleep]) while spinning lock '_lock' is held"));
+
+    [Fact]
+    public Task RequiredSpinlockMakesTheBodyAtomic() => Analyze("""
+        using DriverSafety;
+
+        public sealed class Dev
+        {
+            private readonly SpinLock _lock = new SpinLock();
+
+            [Requires("_lock")]
+            private void Locked() => {|#0:Sched.Msleep(1)|};
+        }
+        """,
+        Verify.Diagnostic("DRV2001").WithLocation(0).WithMessage("'Msleep' may sleep ([MightSleep]) while spinning lock '_lock' is held (required on entry)"));
+
+    [Fact]
+    public Task HasFlagAndNegatedFlagTestsDecideTheBranch() => Analyze("""
+        public static class Pool
+        {
+            public static byte[]? Get(int size, Gfp gfp)
+            {
+                if (!gfp.HasFlag(Gfp.DirectReclaim))
+                {
+                    return null;
+                }
+
+                return Slab.Kmalloc(size, gfp);
+            }
+        }
+
+        public sealed class Dev
+        {
+            private readonly SpinLock _lock = new SpinLock();
+
+            public void Run()
+            {
+                {|#1:_lock.Lock()|};
+                Pool.Get(8, Gfp.Atomic);
+                {|#0:Pool.Get(8, Gfp.Kernel)|};
+                _lock.Unlock();
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV2001").WithLocation(0).WithLocation(1).WithMessage(
+            "'Get' may sleep through Get → Slab.Kmalloc(gfp) (its flags may contain Gfp.DirectReclaim) while spinning lock '_lock' is held"));
 }
