@@ -149,7 +149,8 @@ namespace DriverSafety.Analyzers.Flow
                 effects.Add(new NeedsIrqsEnabled());
             }
 
-            if (contract.AllocatesParameter >= 0 && contexts.Flags.Of(site.Method.Parameters[contract.AllocatesParameter].Type) is { } flags)
+            if (contract.AllocatesParameter >= 0 && contract.AllocatesParameter < site.Method.Parameters.Length &&
+                contexts.Flags.Of(site.Method.Parameters[contract.AllocatesParameter].Type) is { } flags)
             {
                 effects.Add(new Allocate(contract.AllocatesParameter, flags));
             }
