@@ -19,6 +19,7 @@ namespace DriverSafety.Analyzers
         public const string ExcludedLockHeldId = "DRV1006";
         public const string LockHeldOnSomePathsId = "DRV1009";
         public const string MethodBreaksLockContractId = "DRV1011";
+        public const string IrqSafeLockWithIrqsEnabledId = "DRV1012";
         public const string SleepInAtomicContextId = "DRV2001";
         public const string CallNeedsIrqsEnabledId = "DRV2002";
         public const string UnbalancedContextId = "DRV2003";
@@ -74,6 +75,15 @@ namespace DriverSafety.Analyzers
             "Method breaks its own lock contract",
             "'{0}' declares that it {1} lock '{2}', but {3} at this exit",
             "A method declared [Acquires], [Releases] or [Requires] does not hold, release, or hold again the lock at every exit.");
+
+        public static readonly DiagnosticDescriptor IrqSafeLockWithIrqsEnabled = new DiagnosticDescriptor(
+            IrqSafeLockWithIrqsEnabledId,
+            "IRQ-safe lock taken with IRQs enabled",
+            "Lock '{0}' is acquired here in {1} with IRQs enabled, and in IRQ context in {2}{3}: an IRQ that arrives while it is held here spins on it forever; take it with IRQs disabled (an irqsave acquire)",
+            Locking, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+            description: "A lock class acquired in IRQ context (an [AtomicContext(IrqsOff = true)] body, a hard IRQ handler, or its callees) is also acquired with IRQs enabled: lockdep's inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.",
+            helpLinkUri: HelpLinkBase + IrqSafeLockWithIrqsEnabledId + ".md",
+            customTags: WellKnownDiagnosticTags.CompilationEnd);
 
         public static readonly DiagnosticDescriptor SleepInAtomicContext = Create(
             SleepInAtomicContextId, Context,

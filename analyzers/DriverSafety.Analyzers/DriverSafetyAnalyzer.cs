@@ -22,6 +22,7 @@ namespace DriverSafety.Analyzers
             Descriptors.ExcludedLockHeld,
             Descriptors.LockHeldOnSomePaths,
             Descriptors.MethodBreaksLockContract,
+            Descriptors.IrqSafeLockWithIrqsEnabled,
             Descriptors.SleepInAtomicContext,
             Descriptors.CallNeedsIrqsEnabled,
             Descriptors.UnbalancedContext,

@@ -13,6 +13,7 @@ namespace DriverSafety.Analyzers.Rules
             new CompositeObserver(ImmutableArray.Create<IFlowObserver>(
                 new LockingRules(contracts, report),
                 new ContextRules(contracts, summaries, report),
-                new WholeProgram.LockOrderCollector(facts.LockOrder)));
+                new WholeProgram.LockOrderCollector(facts.LockOrder),
+                new WholeProgram.IrqLockUsageCollector(facts.IrqUsage, contracts, summaries)));
     }
 }

@@ -56,6 +56,9 @@ namespace DriverSafety.Analyzers.WholeProgram
     internal sealed class WholeProgramFacts
     {
         public LockOrderGraph LockOrder { get; } = new LockOrderGraph();
+
+        /// <summary>Lock classes acquired in hard IRQ context and with IRQs enabled (DRV1012).</summary>
+        public IrqLockUsage IrqUsage { get; } = new IrqLockUsage();
     }
 
     /// <summary>A rule reported once, at compilation end, from the whole program's facts (lock-order cycles, reclaim).</summary>
@@ -67,6 +70,7 @@ namespace DriverSafety.Analyzers.WholeProgram
     /// <summary>The whole-program rules; the lock-order family registers here with one line.</summary>
     internal static class WholeProgramRules
     {
-        public static ImmutableArray<IWholeProgramRule> All { get; } = ImmutableArray<IWholeProgramRule>.Empty;
+        public static ImmutableArray<IWholeProgramRule> All { get; } = ImmutableArray.Create<IWholeProgramRule>(
+            new IrqSafeLockRule());
     }
 }
