@@ -9,6 +9,7 @@ namespace DriverSafety.Analyzers
 
         private const string Locking = "DriverSafety.Locking";
         private const string Annotations = "DriverSafety.Annotations";
+        private const string Context = "DriverSafety.Context";
 
         public const string GuardedMemberWithoutLockId = "DRV1001";
         public const string RequiredLockNotHeldId = "DRV1002";
@@ -20,6 +21,12 @@ namespace DriverSafety.Analyzers
         public const string LockHeldOnSomePathsId = "DRV1009";
         public const string NestedLocksOfOneClassId = "DRV1010";
         public const string MethodBreaksLockContractId = "DRV1011";
+        public const string IrqSafeLockWithIrqsEnabledId = "DRV1012";
+        public const string SleepInAtomicContextId = "DRV2001";
+        public const string CallNeedsIrqsEnabledId = "DRV2002";
+        public const string UnbalancedContextId = "DRV2003";
+        public const string AllocationFlagsUnknownId = "DRV2004";
+        public const string PublicMemberMaySleepId = "DRV9003";
         public const string AnnotationDoesNotResolveId = "DRV9001";
         public const string AnnotationMisappliedId = "DRV9002";
 
@@ -87,6 +94,47 @@ namespace DriverSafety.Analyzers
             "Method breaks its own lock contract",
             "'{0}' declares that it {1} lock '{2}', but {3} at this exit",
             "A method declared [Acquires], [Releases] or [Requires] does not hold, release, or hold again the lock at every exit.");
+
+        public static readonly DiagnosticDescriptor IrqSafeLockWithIrqsEnabled = new DiagnosticDescriptor(
+            IrqSafeLockWithIrqsEnabledId,
+            "IRQ-safe lock taken with IRQs enabled",
+            "Lock '{0}' is acquired here in {1} with IRQs enabled, and in IRQ context in {2}{3}: an IRQ that arrives while it is held here spins on it forever; take it with IRQs disabled (an irqsave acquire)",
+            Locking, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+            description: "A lock class acquired in IRQ context (an [AtomicContext(IrqsOff = true)] body, a hard IRQ handler, or its callees) is also acquired with IRQs enabled: lockdep's inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.",
+            helpLinkUri: HelpLinkBase + IrqSafeLockWithIrqsEnabledId + ".md",
+            customTags: WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor SleepInAtomicContext = Create(
+            SleepInAtomicContextId, Context,
+            "Sleeping call in atomic context",
+            "'{0}' may sleep{1} ({2}) while {3}",
+            "A call that may sleep (annotated [MightSleep], an allocation whose flags may contain a may-sleep bit, a blocking .NET call, a sleeping lock, or inferred through the callees' bodies) is made while a spinning lock is held, IRQs are off, the atomic depth is raised, or in an [AtomicContext] body (kernel: might_sleep, \"BUG: sleeping function called from invalid context\").");
+
+        public static readonly DiagnosticDescriptor CallNeedsIrqsEnabled = Create(
+            CallNeedsIrqsEnabledId, Context,
+            "Call needs IRQs enabled",
+            "'{0}' needs IRQs enabled{1}, but {2}",
+            "A member annotated [RequiresIrqsEnabled] (kernel: dma_free_coherent) is called, directly or through its callees, while IRQs are disabled.");
+
+        public static readonly DiagnosticDescriptor UnbalancedContext = Create(
+            UnbalancedContextId, Context,
+            "Unbalanced atomic or IRQ state",
+            "'{0}' {1}",
+            "A method exits with a different atomic or IRQ-off depth than its annotations declare, on some path, or lowers a depth below zero (kernel: local_irq_save without local_irq_restore, preempt_count leak).");
+
+        public static readonly DiagnosticDescriptor AllocationFlagsUnknown = Create(
+            AllocationFlagsUnknownId, Context,
+            "Allocation flags unknown in atomic context",
+            "'{0}' allocates{1} with flags whose may-sleep bits are not known ({2}) while {3}",
+            "In atomic context, an allocation whose flags cannot be resolved to a constant or to the caller's argument: whether it may sleep cannot be told.");
+
+        public static readonly DiagnosticDescriptor PublicMemberMaySleep = new DiagnosticDescriptor(
+            PublicMemberMaySleepId,
+            "Public member may sleep but is not annotated",
+            "'{0}' may sleep ({1}: {2}) but is not annotated [MightSleep]{3}",
+            Annotations, DiagnosticSeverity.Info, isEnabledByDefault: true,
+            description: "A public or protected method inferred to sleep lacks [MightSleep]: callers in other assemblies, where only annotations count, cannot see it sleeps.",
+            helpLinkUri: HelpLinkBase + PublicMemberMaySleepId + ".md");
 
         public static readonly DiagnosticDescriptor AnnotationDoesNotResolve = Create(
             AnnotationDoesNotResolveId, Annotations,

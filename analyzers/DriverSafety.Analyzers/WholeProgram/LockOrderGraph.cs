@@ -98,6 +98,9 @@ namespace DriverSafety.Analyzers.WholeProgram
                 return _declared ??= DeclaredLockOrder.Read(_compilation, _contracts, System.Threading.CancellationToken.None);
             }
         }
+
+        /// <summary>Lock classes acquired in hard IRQ context and with IRQs enabled (DRV1012).</summary>
+        public IrqLockUsage IrqUsage { get; } = new IrqLockUsage();
     }
 
     /// <summary>A rule reported once, at compilation end, from the whole program's facts (lock-order cycles, reclaim).</summary>
@@ -110,6 +113,7 @@ namespace DriverSafety.Analyzers.WholeProgram
     internal static class WholeProgramRules
     {
         public static ImmutableArray<IWholeProgramRule> All { get; } = ImmutableArray.Create<IWholeProgramRule>(
-            new LockOrderCycles());
+            new LockOrderCycles(),
+            new IrqSafeLockRule());
     }
 }
