@@ -18,6 +18,7 @@ namespace DriverSafety.Analyzers
         public const string LockAcquiredTwiceId = "DRV1005";
         public const string ExcludedLockHeldId = "DRV1006";
         public const string LockOrderInversionId = "DRV1007";
+        public const string AllocationRecursesIntoReclaimId = "DRV1008";
         public const string LockHeldOnSomePathsId = "DRV1009";
         public const string NestedLocksOfOneClassId = "DRV1010";
         public const string MethodBreaksLockContractId = "DRV1011";
@@ -70,6 +71,13 @@ namespace DriverSafety.Analyzers
         /// Reported at compilation end for cycles (inferred, and a declared order that is itself cyclic), and live from
         /// the body's walk for an acquisition against the declared order; the tag says that it can come at the end.
         /// </summary>
+        public static readonly DiagnosticDescriptor AllocationRecursesIntoReclaim = Create(
+            AllocationRecursesIntoReclaimId, Locking,
+            "Allocation may recurse into reclaim under a reclaim lock",
+            "'{0}'{1} may recurse into reclaim (its flags may contain {2}) while {3}",
+            "An allocation that may enter direct reclaim (it may sleep and its flags contain a reclaim flag such as __GFP_FS or __GFP_IO) is made while holding a lock that reclaim itself takes (a shrinker or MMU notifier acquires it), or inside reclaim context: reclaim can wait on that lock, or recurse into itself (kernel: lockdep's fs_reclaim dependency).",
+            WellKnownDiagnosticTags.CompilationEnd);
+
         public static readonly DiagnosticDescriptor LockOrderInversion = Create(
             LockOrderInversionId, Locking,
             "Lock-order inversion",

@@ -21,6 +21,7 @@ namespace DriverSafety.Analyzers
             Descriptors.LockAcquiredTwice,
             Descriptors.ExcludedLockHeld,
             Descriptors.LockOrderInversion,
+            Descriptors.AllocationRecursesIntoReclaim,
             Descriptors.LockHeldOnSomePaths,
             Descriptors.NestedLocksOfOneClass,
             Descriptors.MethodBreaksLockContract,

@@ -39,8 +39,9 @@ namespace DriverSafety.Analyzers.Rules
         /// <summary>One direct context event of a call, before it is checked against the context.</summary>
         internal readonly struct DirectEvent
         {
-            public DirectEvent(ContextEventKind kind, string reason, ContextOutcome outcome, ulong maySleepBits, ulong reclaimBits, string leaf)
+            public DirectEvent(ContextEventKind kind, string reason, ContextOutcome outcome, ulong maySleepBits, ulong reclaimBits, string leaf, FlagsType? flagsType = null)
             {
+                FlagsType = flagsType;
                 Kind = kind;
                 Reason = reason;
                 Outcome = outcome;
@@ -57,6 +58,8 @@ namespace DriverSafety.Analyzers.Rules
 
             /// <summary>The call as the last link of a chain: <c>Kmalloc(Gfp.Kernel)</c>, <c>Thread.Sleep</c>.</summary>
             public string Leaf { get; }
+
+            public FlagsType? FlagsType { get; }
         }
 
         /// <summary>
@@ -98,7 +101,7 @@ namespace DriverSafety.Analyzers.Rules
                     var reason = outcome.Outcome == Outcome.FlagsUnknown
                         ? $"its flags '{text}' are not known"
                         : $"its flags may contain {allocate.Flags.Type.Name}.{allocate.Flags.NamesOf((flags.One | flags.Param) & allocate.Flags.MaySleep)}";
-                    return new DirectEvent(ContextEventKind.Sleeps, reason, outcome, allocate.Flags.MaySleep, allocate.Flags.Reclaim, name + "(" + text + ")");
+                    return new DirectEvent(ContextEventKind.Sleeps, reason, outcome, allocate.Flags.MaySleep, allocate.Flags.Reclaim, name + "(" + text + ")", allocate.Flags);
                 default:
                     return null;
             }

@@ -16,6 +16,7 @@ namespace DriverSafety.Analyzers.Rules
                 new WholeProgram.LockOrderCollector(facts.LockOrder),
                 new LockOrderRules(contracts, facts, report),
                 new WholeProgram.ReclaimCollector(contracts, facts.Reclaim),
-                new WholeProgram.IrqLockUsageCollector(facts.IrqUsage, contracts, summaries)));
+                new WholeProgram.IrqLockUsageCollector(facts.IrqUsage, contracts, summaries),
+                new WholeProgram.ReclaimAllocationCollector(contracts, facts.Reclaim, facts.ReclaimAllocations, summaries)));
     }
 }

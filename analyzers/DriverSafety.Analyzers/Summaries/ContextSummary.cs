@@ -27,9 +27,10 @@ namespace DriverSafety.Analyzers.Summaries
     internal sealed class ContextEvent : SummaryEvent
     {
         public ContextEvent(ContextEventKind kind, string reason, FlagBits? flags, ulong maySleepBits, ulong reclaimBits, ImmutableArray<ParameterBits> path,
-            ImmutableArray<LockExpr> releasedBefore, string? atomicInMethod, CallChain chain, ImmutableArray<LockExpr> heldAt, bool reportedInCallee)
+            ImmutableArray<LockExpr> releasedBefore, string? atomicInMethod, CallChain chain, ImmutableArray<LockExpr> heldAt, bool reportedInCallee, FlagsType? flagsType = null)
             : base(chain, heldAt, null, reportedInCallee)
         {
+            FlagsType = flagsType;
             Kind = kind;
             Reason = reason;
             Flags = flags;
@@ -47,6 +48,9 @@ namespace DriverSafety.Analyzers.Summaries
         public FlagBits? Flags { get; }
         public ulong MaySleepBits { get; }
         public ulong ReclaimBits { get; }
+
+        /// <summary>The allocation's flags enum (for naming its bits in messages).</summary>
+        public FlagsType? FlagsType { get; }
 
         /// <summary>What the path to the event requires of the method's flags parameters (its own flag tests).</summary>
         public ImmutableArray<ParameterBits> Path { get; }
@@ -69,6 +73,13 @@ namespace DriverSafety.Analyzers.Summaries
                     ":" + string.Join(",", ReleasedBefore.Select(LockIdentity.Of)) + ":" + AtomicInMethod + ":" + ReportedInCallee;
             }
         }
+    }
+
+    /// <summary>Whether an allocation may recurse into reclaim (SPEC §3.2, §7.20): it sleeps, and its flags may contain a reclaim bit.</summary>
+    internal static class Reclaiming
+    {
+        public static bool MayEnterReclaim(ContextOutcome outcome, ulong reclaimBits) =>
+            outcome.Outcome == Outcome.Happens && outcome.Flags is { } flags && ((flags.One | flags.Unknown) & reclaimBits) != 0;
     }
 
     /// <summary>How a context event turns out at one call.</summary>
@@ -210,7 +221,7 @@ namespace DriverSafety.Analyzers.Summaries
                             var released = calleeEvent.ReleasedBefore;
                             var here = AtomicReason.Of(e.Before, h => released.Any(r => e.Site.Substitute(r) is { } p && p.Equals(h.Lock)));
                             Record(collector, e, calleeEvent.Kind, calleeEvent.Reason, outcome, calleeEvent.MaySleepBits, calleeEvent.ReclaimBits, here,
-                                calleeEvent.Chain.Prepend(e.Site.Method.Name, e.Site.Location), calleeEvent.ReportedInCallee, calleeEvent.AtomicInMethod);
+                                calleeEvent.Chain.Prepend(e.Site.Method.Name, e.Site.Location), calleeEvent.ReportedInCallee, calleeEvent.AtomicInMethod, calleeEvent.FlagsType);
                         }
 
                         break;
@@ -218,7 +229,7 @@ namespace DriverSafety.Analyzers.Summaries
                         if (ContextRules.Direct(effect, e, collector.Contracts, walked) is { } direct)
                         {
                             Record(collector, e, direct.Kind, direct.Reason, direct.Outcome, direct.MaySleepBits, direct.ReclaimBits, AtomicReason.Of(e.Before),
-                                CallChain.Of(direct.Leaf, e.Site.Location), false, null);
+                                CallChain.Of(direct.Leaf, e.Site.Location), false, null, direct.FlagsType);
                         }
 
                         break;
@@ -227,7 +238,7 @@ namespace DriverSafety.Analyzers.Summaries
         }
 
         private static void Record(SummaryCollector collector, CallEvent e, ContextEventKind kind, string reason, ContextOutcome outcome, ulong maySleep, ulong reclaim,
-            AtomicReason here, CallChain chain, bool reportedDeeper, string? atomicDeeper)
+            AtomicReason here, CallChain chain, bool reportedDeeper, string? atomicDeeper, FlagsType? flagsType)
         {
             var relevant = kind == ContextEventKind.NeedsIrqsEnabled ? here.IrqsOff : here.Atomic;
             bool reported;
@@ -259,7 +270,7 @@ namespace DriverSafety.Analyzers.Summaries
             }
 
             collector.Add(new ContextEvent(kind, reason, outcome.Flags, maySleep, reclaim, outcome.Path, released.ToImmutable(), atomicInMethod, chain,
-                collector.HeldAt(e.Before), reported));
+                collector.HeldAt(e.Before), reported, flagsType));
         }
     }
 }

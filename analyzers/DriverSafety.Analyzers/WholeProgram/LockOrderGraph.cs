@@ -101,6 +101,9 @@ namespace DriverSafety.Analyzers.WholeProgram
 
         /// <summary>Lock classes acquired in hard IRQ context and with IRQs enabled (DRV1012).</summary>
         public IrqLockUsage IrqUsage { get; } = new IrqLockUsage();
+
+        /// <summary>Allocations that may enter reclaim under a lock or in reclaim context (DRV1008, decided at compilation end).</summary>
+        public ReclaimAllocations ReclaimAllocations { get; } = new ReclaimAllocations();
     }
 
     /// <summary>A rule reported once, at compilation end, from the whole program's facts (lock-order cycles, reclaim).</summary>
@@ -114,6 +117,7 @@ namespace DriverSafety.Analyzers.WholeProgram
     {
         public static ImmutableArray<IWholeProgramRule> All { get; } = ImmutableArray.Create<IWholeProgramRule>(
             new LockOrderCycles(),
-            new IrqSafeLockRule());
+            new IrqSafeLockRule(),
+            new ReclaimAllocationRule());
     }
 }

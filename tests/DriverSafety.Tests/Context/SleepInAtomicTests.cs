@@ -98,6 +98,7 @@ public sealed class SleepInAtomicTests
         public sealed class Dev
         {
             private readonly SpinLock _lock = new SpinLock();
+            private readonly SpinLock _stats = new SpinLock();
             private readonly Mutex _mutex = new Mutex();
 
             public void Nest()
@@ -111,8 +112,8 @@ public sealed class SleepInAtomicTests
             public void Fine()
             {
                 _mutex.Lock();
-                _lock.Lock();
-                _lock.Unlock();
+                _stats.Lock();
+                _stats.Unlock();
                 _mutex.Unlock();
             }
         }

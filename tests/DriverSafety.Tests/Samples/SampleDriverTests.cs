@@ -88,6 +88,28 @@ public sealed class SampleDriverTests
         Assert.Equal("Irq.LocalSave()", mutated.GetText().ToString(Assert.Single(finding.AdditionalLocations).SourceSpan));
     }
 
+    [Fact]
+    public async Task A_reclaiming_allocation_planted_under_a_reclaim_lock_is_found()
+    {
+        // The address space's mutex is taken by the shrinker's unbind path: a GFP_KERNEL allocation planted right after
+        // the bind path takes it (the port allocates its stash before locking, as i915 does) is DRV1008.
+        var compilation = Driver.Value;
+        var (tree, statement) = compilation.SyntaxTrees
+            .Where(t => t.FilePath.EndsWith("AddressSpace.cs", StringComparison.Ordinal))
+            .SelectMany(t => t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionStatementSyntax>().Select(s => (Tree: t, Statement: s)))
+            .First(p => p.Statement.ToString() == "Mutex.Lock();");
+        var planted = Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseStatement("Slab.Kmalloc(64, Gfp.Kernel);").WithTriviaFrom(statement);
+        var mutated = tree.WithRootAndOptions(tree.GetRoot().InsertNodesAfter(statement, new[] { planted }), tree.Options);
+
+        var diagnostics = await Analyze(compilation.ReplaceSyntaxTree(tree, mutated));
+
+        var finding = Assert.Single(diagnostics);
+        Assert.Equal("DRV1008", finding.Id);
+        Assert.Equal("Slab.Kmalloc(64, Gfp.Kernel)", mutated.GetText().ToString(finding.Location.SourceSpan));
+        Assert.StartsWith("'Kmalloc' may recurse into reclaim (its flags may contain Gfp.Fs|Io) while lock 'Mutex' is held: reclaim takes", finding.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal("Mutex.Lock()", mutated.GetText().ToString(finding.AdditionalLocations[0].SourceSpan));
+    }
+
     private static bool HasDriverSafetyAttribute(ISymbol symbol) =>
         symbol.GetAttributes().Any(a => a.AttributeClass?.ContainingNamespace?.Name == "DriverSafety" && a.AttributeClass.ContainingNamespace.ContainingNamespace.IsGlobalNamespace);
 
