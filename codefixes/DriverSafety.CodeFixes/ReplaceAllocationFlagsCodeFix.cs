@@ -18,7 +18,7 @@ namespace DriverSafety.CodeFixes
     /// DRV2001 and DRV1008: "Use 'Gfp.Atomic'" — the constant allocation flags passed at the flagged call (to the
     /// allocator itself, or to the helper whose flags parameter carries them down) are replaced by a named member of the
     /// <c>[AllocationFlags]</c> enum that cannot sleep (DRV2001: <c>GFP_ATOMIC</c>, <c>GFP_NOWAIT</c>) or cannot recurse
-    /// into reclaim (DRV1008: <c>GFP_NOIO</c> first, which may still sleep, then the non-sleeping ones). Candidates are
+    /// into reclaim but may still sleep (DRV1008: <c>GFP_NOIO</c>). Candidates are
     /// the enum's "type" members — combinations and aliases, not its first-declared single bits — in declaration order;
     /// one action each, at most three.
     /// </summary>
@@ -87,7 +87,7 @@ namespace DriverSafety.CodeFixes
             return null;
         }
 
-        /// <summary>The enum's type members that fix the finding, in declaration order (for reclaim: those that may still sleep first).</summary>
+        /// <summary>The enum's type members that fix the finding, in declaration order.</summary>
         private static IEnumerable<string> Candidates(FlagsType flags, ulong original, bool reclaim)
         {
             var primitives = new HashSet<string>();
@@ -111,8 +111,8 @@ namespace DriverSafety.CodeFixes
                 return candidates.Where(m => (m.Value & flags.MaySleep) == 0).Select(m => m.Name);
             }
 
-            var noReclaim = candidates.Where(m => (m.Value & flags.Reclaim) == 0 || (m.Value & flags.MaySleep) == 0).ToList();
-            return noReclaim.Where(m => (m.Value & flags.MaySleep) != 0).Concat(noReclaim.Where(m => (m.Value & flags.MaySleep) == 0)).Select(m => m.Name);
+            // Reclaim: a member that may still sleep (the caller chose a blocking allocation) but has no reclaim bit.
+            return candidates.Where(m => (m.Value & flags.Reclaim) == 0 && (m.Value & flags.MaySleep) != 0).Select(m => m.Name);
         }
 
         /// <summary>How the code names the enum: the qualifier it already wrote (<c>Gfp.Kernel</c>), or the type's shortest name there.</summary>

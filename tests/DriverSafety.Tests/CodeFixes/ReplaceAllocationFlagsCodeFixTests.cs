@@ -144,4 +144,40 @@ public sealed class ReplaceAllocationFlagsCodeFixTests
             CodeFixTestBehaviors = Microsoft.CodeAnalysis.Testing.CodeFixTestBehaviors.SkipLocalDiagnosticCheck,
         },
         Verify.Diagnostic("DRV1008").WithLocation(0).WithLocation(1).WithLocation(2));
+
+    [Fact]
+    public Task No_flag_change_for_a_sleep_that_is_not_an_allocation() => Verify.CodeFix<ReplaceAllocationFlagsCodeFix>("""
+        using System.Threading;
+
+        public sealed class Dev
+        {
+            private readonly SpinLock _lock = new SpinLock();
+
+            public void Wait()
+            {
+                {|#1:_lock.Lock()|};
+                {|#0:Thread.Sleep(1)|};
+                {|#2:Sched.Msleep(1)|};
+                _lock.Unlock();
+            }
+        }
+        """, """
+        using System.Threading;
+
+        public sealed class Dev
+        {
+            private readonly SpinLock _lock = new SpinLock();
+
+            public void Wait()
+            {
+                {|#1:_lock.Lock()|};
+                {|#0:Thread.Sleep(1)|};
+                {|#2:Sched.Msleep(1)|};
+                _lock.Unlock();
+            }
+        }
+        """,
+        ContextKernel.Options,
+        Verify.Diagnostic("DRV2001").WithLocation(0).WithLocation(1),
+        Verify.Diagnostic("DRV2001").WithLocation(2).WithLocation(1));
 }
