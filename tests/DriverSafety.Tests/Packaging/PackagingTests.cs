@@ -155,7 +155,11 @@ namespace DriverSafety.Tests.Packaging
             string log = build.Describe();
 
             Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
-            var expected = new[] { Expected("DRV1007", sourceFile, LockOrderConsumerSource, "Evict(); // DRV1007") };
+            var expected = new[]
+            {
+                Expected("DRV1007", sourceFile, LockOrderConsumerSource, "Evict(); // DRV1007"),
+                Expected("DRV1008", sourceFile, LockOrderConsumerSource, "Slab.Kmalloc(4096, Gfp.Kernel); // DRV1008"),
+            };
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
                 "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
@@ -171,6 +175,13 @@ namespace DriverSafety.Tests.Packaging
             Assert.Equal(LineOf(LockOrderConsumerSource, "Evict(); // DRV1007"), Line(result.GetProperty("locations")[0]));
             var related = result.GetProperty("relatedLocations").EnumerateArray().Select(Line).ToArray();
             Assert.Equal(new[] { LineOf(LockOrderConsumerSource, "PinPages(); // the other order") }, related);
+
+            // DRV1008, also at compilation end: the held lock's acquire and the notifier's acquisition as related locations.
+            var reclaim = Assert.Single(document.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "DRV1008");
+            Assert.Equal(LineOf(LockOrderConsumerSource, "Slab.Kmalloc(4096, Gfp.Kernel); // DRV1008"), Line(reclaim.GetProperty("locations")[0]));
+            Assert.Equal(
+                new[] { LineOf(LockOrderConsumerSource, "StructMutex.Lock(); // held"), LineOf(LockOrderConsumerSource, "StructMutex.Lock(); // in reclaim") },
+                reclaim.GetProperty("relatedLocations").EnumerateArray().Select(Line).ToArray());
         }
 
         private static int LineOf(string source, string marker) => 1 + source.Take(source.IndexOf(marker, StringComparison.Ordinal)).Count(c => c == '\n');
@@ -217,6 +228,44 @@ namespace DriverSafety.Tests.Packaging
                         MmapLock.Lock();
                         PinPages(); // the other order
                         MmapLock.Unlock();
+                    }
+
+                    public static void GetPages()
+                    {
+                        StructMutex.Lock(); // held
+                        Slab.Kmalloc(4096, Gfp.Kernel); // DRV1008
+                        StructMutex.Unlock();
+                    }
+                }
+
+                [System.Flags, AllocationFlags]
+                public enum Gfp : uint
+                {
+                    None = 0,
+                    [MaySleepFlag] DirectReclaim = 1,
+                    [ReclaimFlag] Io = 2,
+                    [ReclaimFlag] Fs = 4,
+                    Kernel = DirectReclaim | Io | Fs,
+                    NoIo = DirectReclaim,
+                }
+
+                public static class Slab
+                {
+                    [Allocates("gfp")] public static byte[] Kmalloc(int size, Gfp gfp) => new byte[size];
+                }
+
+                public interface INotifier
+                {
+                    [ReclaimContext] int Invalidate(long start);
+                }
+
+                public sealed class UserptrNotifier : INotifier
+                {
+                    public int Invalidate(long start)
+                    {
+                        Drm.StructMutex.Lock(); // in reclaim
+                        Drm.StructMutex.Unlock();
+                        return 0;
                     }
                 }
             }
