@@ -22,6 +22,14 @@ namespace DriverSafety.Analyzers
             Descriptors.ExcludedLockHeld,
             Descriptors.LockHeldOnSomePaths,
             Descriptors.MethodBreaksLockContract,
+            Descriptors.ResourceNotEnded,
+            Descriptors.ResourceBegunTwice,
+            Descriptors.EndDoesNotMatchBegin,
+            Descriptors.EndWithoutBegin,
+            Descriptors.RequiredStateNotEstablished,
+            Descriptors.LockReleasedWhileResourceDepends,
+            Descriptors.NoReassignAssigned,
+            Descriptors.MappingUsedBeforeCheck,
             Descriptors.AnnotationDoesNotResolve,
             Descriptors.AnnotationMisapplied);
 

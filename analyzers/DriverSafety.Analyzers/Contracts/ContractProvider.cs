@@ -67,6 +67,9 @@ namespace DriverSafety.Analyzers.Contracts
             });
         }
 
+        /// <summary>The symbol's own annotations as the family readers parsed them (not inherited).</summary>
+        public OwnAnnotations OwnOf(ISymbol symbol) => Own(symbol.OriginalDefinition);
+
         /// <summary>The annotation problems of the symbol's own attributes (reported once, on the declaring member).</summary>
         public ImmutableArray<AnnotationProblem> ProblemsOf(ISymbol symbol) => Own(symbol.OriginalDefinition).Problems;
 
@@ -136,7 +139,7 @@ namespace DriverSafety.Analyzers.Contracts
         }
 
         /// <summary>The overridden methods and the interface members this method implements: their contracts apply to it.</summary>
-        private static IEnumerable<IMethodSymbol> InheritedFrom(IMethodSymbol method)
+        internal static IEnumerable<IMethodSymbol> InheritedFrom(IMethodSymbol method)
         {
             for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
             {

@@ -125,7 +125,7 @@ namespace DriverSafety.Analyzers.Flow
                 }
             }
 
-            return state;
+            return state.Enter(this, contracts);
         }
 
         private ImmutableArray<AccessPath> Resolve(ImmutableArray<LockClause> clauses) =>

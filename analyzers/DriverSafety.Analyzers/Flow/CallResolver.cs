@@ -13,6 +13,7 @@ namespace DriverSafety.Analyzers.Flow
         private static readonly ImmutableArray<IEffectSource> Sources = ImmutableArray.Create<IEffectSource>(
             new BuiltInLockModels(),
             new LockContractEffects(),
+            new LifetimeContractEffects(),
             new SummaryEffects());
 
         private readonly EffectResolution _resolution;

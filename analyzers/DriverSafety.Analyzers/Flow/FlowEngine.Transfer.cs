@@ -98,7 +98,8 @@ namespace DriverSafety.Analyzers.Flow
                             Observer?.OnAssignment(new AssignmentEvent(_engine._body, assignment, assignment.Target, assignment.Value, state));
                         }
 
-                        return Store(assignment.Target, assignment.Value, state);
+                        state = Store(assignment.Target, assignment.Value, state);
+                        return state is null ? null : StoreMember(assignment.Target, assignment.Value, state);
 
                     case ICompoundAssignmentOperation compound:
                         state = VisitTargetReceiver(compound.Target, state, Access.ReadWrite);
@@ -307,6 +308,25 @@ namespace DriverSafety.Analyzers.Flow
                 }
 
                 return state;
+            }
+
+            /// <summary>A store into a field, property or element: every domain hears what was stored where.</summary>
+            private FlowState StoreMember(IOperation target, IOperation value, FlowState state)
+            {
+                var (member, instance) = target switch
+                {
+                    IFieldReferenceOperation field => ((ISymbol?)field.Field, field.Instance),
+                    IPropertyReferenceOperation property => (property.Property, property.Instance),
+                    IArrayElementReferenceOperation element => (null, element.ArrayReference),
+                    _ => ((ISymbol?)null, (IOperation?)null),
+                };
+                if (member is null && target is not IArrayElementReferenceOperation)
+                {
+                    return state;
+                }
+
+                var instancePath = member is { IsStatic: true } ? AccessPath.ForStatic(member.ContainingType) : _engine.PathOf(_info, instance);
+                return state.StoreMember(new Domains.MemberStore(member, instancePath, KeyOf(instance), value, KeyOf(value), _engine._contracts));
             }
 
             /// <summary><c>b = !b</c>: every fact on the value flips.</summary>

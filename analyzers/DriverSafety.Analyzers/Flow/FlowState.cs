@@ -23,6 +23,9 @@ namespace DriverSafety.Analyzers.Flow
         /// <summary>Values known at this point (constants of locals and captures).</summary>
         public KnownValues Values => (KnownValues)_values[DomainRegistry.Values.Slot];
 
+        /// <summary>The lifetime family's facts: objects' states and the resources begun in the body.</summary>
+        public ObjectSet Objects => (ObjectSet)_values[DomainRegistry.Objects.Slot];
+
         public object Get(Domain domain) => _values[domain.Slot];
 
         public FlowState With(Domain domain, object value) =>
@@ -54,6 +57,48 @@ namespace DriverSafety.Analyzers.Flow
                 }
 
                 state = state.With(domain, refined);
+            }
+
+            return state;
+        }
+
+        /// <summary>The state where the member read "<paramref name="test"/>" is <paramref name="truth"/>, or null when no path can get there.</summary>
+        public FlowState? AssumeMember(MemberRead read, ValueTest test, bool truth)
+        {
+            var state = this;
+            foreach (var domain in DomainRegistry.All)
+            {
+                var refined = domain.AssumeMember(state.Get(domain), state, read, test, truth);
+                if (refined is null)
+                {
+                    return null;
+                }
+
+                state = state.With(domain, refined);
+            }
+
+            return state;
+        }
+
+        /// <summary>The state after a store into a field, property or element.</summary>
+        public FlowState StoreMember(MemberStore store)
+        {
+            var state = this;
+            foreach (var domain in DomainRegistry.All)
+            {
+                state = state.With(domain, domain.StoreMember(state.Get(domain), state, store));
+            }
+
+            return state;
+        }
+
+        /// <summary>The state on entry to a body, each domain applying the body's own contract of its family.</summary>
+        public FlowState Enter(BodyContext body, Contracts.ContractProvider contracts)
+        {
+            var state = this;
+            foreach (var domain in DomainRegistry.All)
+            {
+                state = state.With(domain, domain.Enter(state.Get(domain), body, contracts));
             }
 
             return state;

@@ -12,6 +12,7 @@ namespace DriverSafety.Analyzers.Rules
         public static IFlowObserver Observers(ContractProvider contracts, WholeProgram.WholeProgramFacts facts, Action<Diagnostic> report) =>
             new CompositeObserver(ImmutableArray.Create<IFlowObserver>(
                 new LockingRules(contracts, report),
+                new LifetimeRules(contracts, report),
                 new WholeProgram.LockOrderCollector(facts.LockOrder)));
     }
 }
