@@ -93,7 +93,7 @@ namespace DriverSafety.Analyzers
         public static readonly DiagnosticDescriptor EndDoesNotMatchBegin = Create(
             EndDoesNotMatchBeginId, Lifetimes,
             "End does not match begin",
-            "Ending '{0}' on '{1}' with {2} '{3}', but it was begun with '{4}'",
+            "Ending '{0}' on '{1}' with {2} '{3}', but it was begun with '{4}'{5}",
             "An [Ends] call's Match arguments differ from those of the call that began the resource (dma_free_coherent with another size, unmap with another direction).");
 
         public static readonly DiagnosticDescriptor EndWithoutBegin = Create(

@@ -227,7 +227,7 @@ namespace DriverSafety.Analyzers.Flow
                 {
                     case LifetimeClauseKind.RequiresState:
                     case LifetimeClauseKind.RequiresNotState:
-                        if (TargetOf(site, clause.Target, isConstructor) is { } required)
+                        if (before.Objects.Canonical(TargetOf(site, clause.Target, isConstructor)) is { } required)
                         {
                             effects.Add(new RequireState(required, clause));
                         }
@@ -238,7 +238,7 @@ namespace DriverSafety.Analyzers.Flow
 
             foreach (var clause in contract.Clauses)
             {
-                var target = TargetOf(site, clause.Target, isConstructor);
+                var target = before.Objects.Canonical(TargetOf(site, clause.Target, isConstructor));
                 if (target is null)
                 {
                     continue;
@@ -252,7 +252,7 @@ namespace DriverSafety.Analyzers.Flow
                     case LifetimeClauseKind.Begins:
                         var handle = clause.Handle is null ? null
                             : clause.Handle == "return" ? ObjectTarget.ForKey(site.ResultKey)
-                            : method.Parameters.FirstOrDefault(p => p.Name == clause.Handle) is { } handleParameter ? ObjectTarget.For(site.Argument(handleParameter.Ordinal), site.ArgumentKey(handleParameter.Ordinal)) : null;
+                            : method.Parameters.FirstOrDefault(p => p.Name == clause.Handle) is { } handleParameter ? before.Objects.Canonical(ObjectTarget.For(site.Argument(handleParameter.Ordinal), site.ArgumentKey(handleParameter.Ordinal))) : null;
                         var whileLock = clause.While is null ? null : site.Substitute(clause.While);
                         var condition = clause.When != BeginWhen.Any && !site.ResultDropped ? site.ResultKey : (ValueKey?)null;
                         var match = MatchValues(site, before, method.Parameters.Select(p => p.Name));
@@ -294,7 +294,7 @@ namespace DriverSafety.Analyzers.Flow
 
                 for (var i = 0; i < site.Method.Parameters.Length; i++)
                 {
-                    if (Equals(ObjectTarget.For(site.Argument(i), site.ArgumentKey(i)), handle))
+                    if (Equals(before.Objects.Canonical(ObjectTarget.For(site.Argument(i), site.ArgumentKey(i))), handle))
                     {
                         effects.Add(new CheckHandle(fact.Target, fact.Name, site.ResultDropped ? null : site.ResultKey));
                         break;

@@ -6,6 +6,8 @@ using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
 using DriverSafety.Analyzers.Flow.Domains;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverSafety.Analyzers.Rules
@@ -58,8 +60,9 @@ namespace DriverSafety.Analyzers.Rules
                             break;
                         }
 
+                        // A scoped resource never outlives the method that began it: only a begin on this path can have left it open.
                         var presence = before.PresenceOf(begin.Target, begin.Clause.Name);
-                        if (presence != Presence.NotIn)
+                        if (presence != Presence.NotIn && !(begin.Clause.Scoped && presence == Presence.Unknown))
                         {
                             var which = presence switch
                             {
@@ -131,7 +134,7 @@ namespace DriverSafety.Analyzers.Rules
                 var begun = open.Match.FirstOrDefault(m => m.Parameter == value.Parameter);
                 if (begun is not null && value.SameAs(begun) == false)
                 {
-                    Report(Descriptors.EndDoesNotMatchBegin, e.Site.Location, Begun(open), end.Clause.Name, end.Target, value.Parameter, value, begun.ToString() + Where(open));
+                    Report(Descriptors.EndDoesNotMatchBegin, e.Site.Location, Begun(open), end.Clause.Name, end.Target, value.Parameter, value, begun, Where(open));
                     return;
                 }
             }
@@ -165,7 +168,7 @@ namespace DriverSafety.Analyzers.Rules
 
             for (var i = 0; i < e.Site.Method.Parameters.Length; i++)
             {
-                var target = ObjectTarget.For(e.Site.Argument(i), e.Site.ArgumentKey(i));
+                var target = objects.Canonical(ObjectTarget.For(e.Site.Argument(i), e.Site.ArgumentKey(i)));
                 if (target is not null && UncheckedHandle(objects, target) is { } open &&
                     !SymbolEqualityComparer.Default.Equals(open.Clause.CheckedBy?.OriginalDefinition, e.Site.Method.OriginalDefinition))
                 {
@@ -189,7 +192,7 @@ namespace DriverSafety.Analyzers.Rules
                 return;
             }
 
-            if (FlowEngine.KeyOf(e.Value) is { } key && UncheckedHandle(e.State.Objects, ObjectTarget.ForKey(key)) is { } open)
+            if (FlowEngine.KeyOf(e.Value) is { } key && e.State.Objects.Canonical(ObjectTarget.ForKey(key)) is { } stored && UncheckedHandle(e.State.Objects, stored) is { } open)
             {
                 ReportUnchecked(open, ObjectTarget.ForKey(key), e.Site.Syntax.GetLocation(), "stored");
             }
@@ -209,7 +212,8 @@ namespace DriverSafety.Analyzers.Rules
                 return;
             }
 
-            if (instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver })
+            if (instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } ||
+                e.Site.Syntax.Parent is InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ObjectInitializerExpression or (int)SyntaxKind.WithInitializerExpression })
             {
                 // An object initializer of a new object.
                 return;
@@ -230,7 +234,7 @@ namespace DriverSafety.Analyzers.Rules
         {
             var objects = e.State.Objects;
             var own = e.Body.Symbol is { } method && e.Body.Kind != BodyKind.LambdaRunsAtOnce ? LifetimeContract.For(_contracts, method) : LifetimeContract.Empty;
-            var returnedKey = e.Returned is { } returned ? FlowEngine.KeyOf(returned) : null;
+            var returnedKey = e.Returned is { } returned && FlowEngine.KeyOf(returned) is { } rawKey ? objects.Canonical(rawKey) : (ValueKey?)null;
             if (returnedKey is { } key && UncheckedHandle(objects, ObjectTarget.ForKey(key)) is { } uncheckedOpen &&
                 !own.Of(LifetimeClauseKind.Begins).Any(c => c.Handle == "return" && c.CheckedBy is not null))
             {

@@ -273,17 +273,56 @@ namespace DriverSafety.Analyzers.Flow.Domains
         public override int GetHashCode() => Key.GetHashCode();
     }
 
+    /// <summary>A local that holds a copy of another value.</summary>
+    internal sealed class KeyAlias : System.IEquatable<KeyAlias>
+    {
+        public KeyAlias(ValueKey alias, ValueKey canonical)
+        {
+            Alias = alias;
+            Canonical = canonical;
+        }
+
+        public ValueKey Alias { get; }
+        public ValueKey Canonical { get; }
+
+        public bool Equals(KeyAlias? other) => other is not null && Alias.Equals(other.Alias) && Canonical.Equals(other.Canonical);
+        public override bool Equals(object? obj) => obj is KeyAlias other && Equals(other);
+        public override int GetHashCode() => Alias.GetHashCode();
+    }
+
     /// <summary>The lifetime family's facts: per object and state, its presence, and what this body began; fresh objects; value shapes.</summary>
     internal sealed class ObjectSet
     {
-        public static ObjectSet Empty { get; } = new ObjectSet(ImmutableArray<ObjectFact>.Empty, ImmutableArray<ValueKey>.Empty, ImmutableArray<ValueShape>.Empty);
+        public static ObjectSet Empty { get; } = new ObjectSet(ImmutableArray<ObjectFact>.Empty, ImmutableArray<ValueKey>.Empty, ImmutableArray<ValueShape>.Empty, ImmutableArray<KeyAlias>.Empty);
 
-        public ObjectSet(ImmutableArray<ObjectFact> facts, ImmutableArray<ValueKey> fresh, ImmutableArray<ValueShape> shapes)
+        public ObjectSet(ImmutableArray<ObjectFact> facts, ImmutableArray<ValueKey> fresh, ImmutableArray<ValueShape> shapes, ImmutableArray<KeyAlias> aliases)
         {
             Facts = facts;
             Fresh = fresh;
             Shapes = shapes;
+            Aliases = aliases;
         }
+
+        /// <summary>Locals that hold a copy of another local's value (<c>var copy = addr;</c>): facts stay on the original.</summary>
+        public ImmutableArray<KeyAlias> Aliases { get; }
+
+        /// <summary>The key facts about this value are kept under.</summary>
+        public ValueKey Canonical(ValueKey key)
+        {
+            foreach (var alias in Aliases)
+            {
+                if (alias.Alias.Equals(key))
+                {
+                    return alias.Canonical;
+                }
+            }
+
+            return key;
+        }
+
+        /// <summary>The target as facts name it (a copy of a local stands for the original).</summary>
+        public ObjectTarget? Canonical(ObjectTarget? target) =>
+            target?.Key is { } key && !Aliases.IsEmpty && !Canonical(key).Equals(key) ? target.WithKey(Canonical(key)) : target;
 
         public ImmutableArray<ObjectFact> Facts { get; }
 
@@ -309,12 +348,12 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// <summary>The target's presence in <paramref name="name"/>: its fact, or none for a fresh object, else unknown.</summary>
         public Presence PresenceOf(ObjectTarget target, string name) => Find(target, name)?.Presence ?? (IsFresh(target) ? Presence.NotIn : Presence.Unknown);
 
-        public ObjectSet Set(ObjectFact fact) => new ObjectSet(Facts.RemoveAll(f => f.Is(fact.Target, fact.Name)).Add(fact), Fresh, Shapes);
+        public ObjectSet Set(ObjectFact fact) => new ObjectSet(Facts.RemoveAll(f => f.Is(fact.Target, fact.Name)).Add(fact), Fresh, Shapes, Aliases);
 
-        public ObjectSet Remove(ObjectTarget target, string name) => new ObjectSet(Facts.RemoveAll(f => f.Is(target, name)), Fresh, Shapes);
+        public ObjectSet Remove(ObjectTarget target, string name) => new ObjectSet(Facts.RemoveAll(f => f.Is(target, name)), Fresh, Shapes, Aliases);
 
-        public ObjectSet With(ImmutableArray<ObjectFact>? facts = null, ImmutableArray<ValueKey>? fresh = null, ImmutableArray<ValueShape>? shapes = null) =>
-            new ObjectSet(facts ?? Facts, fresh ?? Fresh, shapes ?? Shapes);
+        public ObjectSet With(ImmutableArray<ObjectFact>? facts = null, ImmutableArray<ValueKey>? fresh = null, ImmutableArray<ValueShape>? shapes = null, ImmutableArray<KeyAlias>? aliases = null) =>
+            new ObjectSet(facts ?? Facts, fresh ?? Fresh, shapes ?? Shapes, aliases ?? Aliases);
 
         public bool? NonZero(ValueKey key)
         {
@@ -378,7 +417,8 @@ namespace DriverSafety.Analyzers.Flow.Domains
             var result = new ObjectSet(
                 facts.ToImmutable(),
                 left.Fresh.Where(right.Fresh.Contains).ToImmutableArray(),
-                left.Shapes.Where(right.Shapes.Contains).ToImmutableArray());
+                left.Shapes.Where(right.Shapes.Contains).ToImmutableArray(),
+                left.Aliases.Where(right.Aliases.Contains).ToImmutableArray());
             return Equal(result, left) ? left : result;
         }
 
@@ -444,7 +484,8 @@ namespace DriverSafety.Analyzers.Flow.Domains
         }
 
         public override bool Equal(ObjectSet left, ObjectSet right) =>
-            ReferenceEquals(left, right) || (Sets.Equal(left.Facts, right.Facts) && Sets.Equal(left.Fresh, right.Fresh) && Sets.Equal(left.Shapes, right.Shapes));
+            ReferenceEquals(left, right) ||
+            (Sets.Equal(left.Facts, right.Facts) && Sets.Equal(left.Fresh, right.Fresh) && Sets.Equal(left.Shapes, right.Shapes) && Sets.Equal(left.Aliases, right.Aliases));
 
         public override int Hash(ObjectSet value)
         {
@@ -460,6 +501,18 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// <summary>A reassigned local: facts about its value go (their value is no longer reachable through it).</summary>
         public override ObjectSet Forget(ObjectSet value, ValueKey key)
         {
+            if (value.Aliases.Any(a => a.Alias.Equals(key)))
+            {
+                value = value.With(aliases: value.Aliases.RemoveAll(a => a.Alias.Equals(key)));
+            }
+
+            if (value.Aliases.FirstOrDefault(a => a.Canonical.Equals(key)) is { } heir)
+            {
+                // The original is reassigned but a copy still holds the value: the copy carries its facts from now on.
+                value = Rename(value.With(aliases: value.Aliases.Remove(heir).Select(a => a.Canonical.Equals(key) ? new KeyAlias(a.Alias, heir.Alias) : a).ToImmutableArray()),
+                    key, heir.Alias);
+            }
+
             if (!Touches(value, key))
             {
                 return value;
@@ -468,7 +521,8 @@ namespace DriverSafety.Analyzers.Flow.Domains
             return new ObjectSet(
                 value.Facts.Where(f => !f.Target.RootedAt(key)).Select(f => Unhook(f, key)).ToImmutableArray(),
                 value.Fresh.Remove(key),
-                value.Shapes.RemoveAll(s => s.Key.Equals(key)));
+                value.Shapes.RemoveAll(s => s.Key.Equals(key)),
+                value.Aliases);
         }
 
         private static bool Touches(ObjectSet value, ValueKey key) =>
@@ -504,11 +558,29 @@ namespace DriverSafety.Analyzers.Flow.Domains
         public override ObjectSet Bind(ObjectSet value, ValueKey from, ValueKey to, bool negate)
         {
             value = Forget(value, to);
+            if (!from.IsOperation && !negate)
+            {
+                var canonical = value.Canonical(from);
+                if (!Touches(value, canonical))
+                {
+                    return value;
+                }
+
+                var shapes = value.Shapes.Where(s => s.Key.Equals(canonical)).Select(s => new ValueShape(to, s.NonZero)).ToImmutableArray();
+                return value.With(aliases: value.Aliases.Add(new KeyAlias(to, canonical)), shapes: value.Shapes.AddRange(shapes));
+            }
+
             if (!Touches(value, from))
             {
                 return value;
             }
 
+            return Rename(value, from, to, negate);
+        }
+
+        /// <summary>Moves every fact keyed on <paramref name="from"/> to <paramref name="to"/>.</summary>
+        private static ObjectSet Rename(ObjectSet value, ValueKey from, ValueKey to, bool negate = false)
+        {
             var facts = ImmutableArray.CreateBuilder<ObjectFact>();
             foreach (var fact in value.Facts)
             {
@@ -527,7 +599,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
             var fresh = value.Fresh.Contains(from) ? value.Fresh.Remove(from).Add(to) : value.Fresh;
             var shapes = value.Shapes.Where(s => s.Key.Equals(from)).Select(s => new ValueShape(to, s.NonZero)).ToImmutableArray();
-            return new ObjectSet(facts.ToImmutable(), fresh, value.Shapes.RemoveAll(s => s.Key.Equals(from)).AddRange(shapes));
+            return new ObjectSet(facts.ToImmutable(), fresh, value.Shapes.RemoveAll(s => s.Key.Equals(from)).AddRange(shapes), value.Aliases);
         }
 
         /// <summary>Results not stored are gone, but a resource they carry is still owed: the facts stay keyed on the call.</summary>
@@ -551,6 +623,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// </summary>
         public override ObjectSet? Assume(ObjectSet value, FlowState state, ValueKey key, ValueTest test, bool truth)
         {
+            var canonical = value.Canonical(key);
             foreach (var fact in value.Facts)
             {
                 if (fact.Open is not { } open)
@@ -558,7 +631,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
                     continue;
                 }
 
-                if (open.Condition is { } condition && condition.Equals(key))
+                if (open.Condition is { } condition && (condition.Equals(key) || condition.Equals(canonical)))
                 {
                     var success = Decide(open.Clause.When, test, truth);
                     if (success == true)
@@ -570,7 +643,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
                         value = Fail(value, fact);
                     }
                 }
-                else if (open.CheckKey is { } check && check.Equals(key))
+                else if (open.CheckKey is { } check && (check.Equals(key) || check.Equals(canonical)))
                 {
                     // CheckedBy returns true (bool) or non-zero (int) when the mapping failed.
                     var failed = Decide(BeginWhen.NonZero, test, truth) ?? Decide(BeginWhen.True, test, truth);
@@ -606,7 +679,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
                 return value;
             }
 
-            var owner = ObjectTarget.For(read.Instance, read.InstanceKey);
+            var owner = value.Canonical(ObjectTarget.For(read.Instance, read.InstanceKey));
             var type = read.Member switch
             {
                 IFieldSymbol field => field.Type,
@@ -642,13 +715,13 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// </summary>
         public override ObjectSet StoreMember(ObjectSet value, FlowState state, MemberStore store)
         {
-            if (store.ValueKey is { } stored && value.Facts.Any(f => f.Open is { HandedOver: false } o && (f.Target.RootedAt(stored) || (o.Handle?.RootedAt(stored) ?? false))))
+            if (store.ValueKey is { } storedKey && value.Canonical(storedKey) is var stored && value.Facts.Any(f => f.Open is { HandedOver: false } o && (f.Target.RootedAt(stored) || (o.Handle?.RootedAt(stored) ?? false))))
             {
                 value = value.With(facts: value.Facts.Select(f => f.Open is { HandedOver: false } o && (f.Target.RootedAt(stored) || (o.Handle?.RootedAt(stored) ?? false))
                     ? f.With(f.Presence, o.With(handedOver: true)) : f).ToImmutableArray());
             }
 
-            if (store.Member is null || ObjectTarget.For(store.Instance, store.InstanceKey) is not { } owner)
+            if (store.Member is null || value.Canonical(ObjectTarget.For(store.Instance, store.InstanceKey)) is not { } owner)
             {
                 return value;
             }
