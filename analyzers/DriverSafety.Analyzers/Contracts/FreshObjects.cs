@@ -76,27 +76,88 @@ namespace DriverSafety.Analyzers.Contracts
             }
 
             var model = contracts.Models.For(syntax.SyntaxTree);
+            var any = false;
             foreach (var expression in returned)
             {
-                var inner = expression;
-                while (inner is ParenthesizedExpressionSyntax parenthesized)
+                switch (Shape(contracts, model, expression, cache, visiting))
                 {
-                    inner = parenthesized.Expression;
-                }
-
-                switch (inner)
-                {
-                    case ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax:
-                        continue;
-                    case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol callee &&
-                        callee.ReturnType.IsReferenceType && Returns(contracts, callee.OriginalDefinition, cache, visiting):
-                        continue;
+                    case Kind.Fresh:
+                        any = true;
+                        break;
+                    case Kind.Null:
+                        break;
                     default:
                         return false;
                 }
             }
 
-            return true;
+            return any;
+        }
+
+        private enum Kind
+        {
+            Other,
+            Fresh,
+            Null,
+        }
+
+        /// <summary>A returned expression: a new object, null (a factory that fails returns no object at all), or anything else.</summary>
+        private static Kind Shape(ContractProvider contracts, SemanticModel model, ExpressionSyntax expression, ConcurrentDictionary<IMethodSymbol, bool> cache, HashSet<IMethodSymbol> visiting)
+        {
+            while (expression is ParenthesizedExpressionSyntax parenthesized)
+            {
+                expression = parenthesized.Expression;
+            }
+
+            switch (expression)
+            {
+                case ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax:
+                    return Kind.Fresh;
+                case LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.NullLiteralExpression) || literal.IsKind(SyntaxKind.DefaultLiteralExpression):
+                    return Kind.Null;
+                case ConditionalExpressionSyntax conditional:
+                    var whenTrue = Shape(contracts, model, conditional.WhenTrue, cache, visiting);
+                    var whenFalse = Shape(contracts, model, conditional.WhenFalse, cache, visiting);
+                    return whenTrue == Kind.Other || whenFalse == Kind.Other ? Kind.Other : whenTrue == Kind.Fresh || whenFalse == Kind.Fresh ? Kind.Fresh : Kind.Null;
+                case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol callee &&
+                    callee.ReturnType.IsReferenceType && Returns(contracts, callee.OriginalDefinition, cache, visiting):
+                    return Kind.Fresh;
+                case IdentifierNameSyntax name when model.GetSymbolInfo(name).Symbol is ILocalSymbol local && local.DeclaringSyntaxReferences.Length == 1 &&
+                    local.DeclaringSyntaxReferences[0].GetSyntax() is VariableDeclaratorSyntax { Initializer.Value: { } initial } declarator &&
+                    !Reassigned(model, declarator, local):
+                    // `var table = Alloc(...); ...; return table;`: a local never assigned again holds what it was initialised with.
+                    return Shape(contracts, model, initial, cache, visiting) == Kind.Fresh ? Kind.Fresh : Kind.Other;
+                default:
+                    return Kind.Other;
+            }
+        }
+
+        private static bool Reassigned(SemanticModel model, VariableDeclaratorSyntax declarator, ILocalSymbol local)
+        {
+            var scope = declarator.FirstAncestorOrSelf<BlockSyntax>() ?? (SyntaxNode?)declarator.Parent;
+            if (scope is null)
+            {
+                return true;
+            }
+
+            foreach (var node in scope.DescendantNodes())
+            {
+                var written = node switch
+                {
+                    AssignmentExpressionSyntax assignment => assignment.Left,
+                    ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword } argument => argument.Expression,
+                    PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression } address => address.Operand,
+                    _ => null,
+                };
+                if (written is IdentifierNameSyntax identifier && identifier.Identifier.ValueText == local.Name &&
+                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier).Symbol, local))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 }
+

@@ -299,7 +299,8 @@ namespace DriverSafety.Analyzers.Rules
                 return ": its handle is not stored, returned or ended";
             }
 
-            return Fails(e, objects, BeginWhen.Any, own) ? ": an error path must unwind what the method began" : null;
+            // Begun on some paths only (a begin under a condition the unwinding repeats): not judged on a parameter's or field's target.
+            return fact.Presence == Presence.In && Fails(e, objects, BeginWhen.Any, own) ? ": an error path must unwind what the method began" : null;
         }
 
         /// <summary>

@@ -636,7 +636,12 @@ namespace DriverSafety.Analyzers.Flow.Domains
                     var success = Decide(open.Clause.When, test, truth);
                     if (success == true)
                     {
-                        value = value.Set(fact.With(fact.Presence, open.With(clearCondition: true)));
+                        // The condition stays: where this side later meets the failed side, a test of the same result
+                        // still decides (`if (ret == 0) { … } unlock; if (ret != 0) return ret;`).
+                        if (fact.Presence != Presence.In)
+                        {
+                            value = value.Set(fact.With(Presence.In, open));
+                        }
                     }
                     else if (success == false)
                     {
