@@ -257,7 +257,7 @@ namespace DriverSafety.Analyzers.Rules
                 {
                     if (!_leaks.TryGetValue(open.Site, out var leak))
                     {
-                        leak = new Leak(fact.Name, fact.Target, detail);
+                        leak = new Leak(fact.Name, fact.Target, detail, open.Clause.While is not null && !open.Clause.Scoped);
                         _leaks.Add(open.Site, leak);
                     }
 
@@ -374,6 +374,12 @@ namespace DriverSafety.Analyzers.Rules
             foreach (var pair in _leaks.OrderBy(p => p.Key.Syntax.SpanStart))
             {
                 var leak = pair.Value;
+                if (leak.ByLock && _untied.Any(u => ReferenceEquals(u.Begin, pair.Key)))
+                {
+                    // Its lock was released while it was open: one finding, the DRV3006 at that release (§7.22).
+                    continue;
+                }
+
                 var lines = string.Join(", ", leak.Exits.Select(l => "line " + LineOf(l)));
                 Report(Descriptors.ResourceNotEnded, pair.Key.Syntax.GetLocation(), leak.Exits, leak.Name, leak.Target, body.Name, lines, leak.Detail);
             }
@@ -417,12 +423,16 @@ namespace DriverSafety.Analyzers.Rules
 
         private sealed class Leak
         {
-            public Leak(string name, ObjectTarget target, string detail)
+            public Leak(string name, ObjectTarget target, string detail, bool byLock)
             {
                 Name = name;
                 Target = target;
                 Detail = detail;
+                ByLock = byLock;
             }
+
+            /// <summary>The resource must end before its <c>While</c> lock is released.</summary>
+            public bool ByLock { get; }
 
             public string Name { get; }
             public ObjectTarget Target { get; }
