@@ -184,6 +184,26 @@ namespace DriverSafety.Analyzers.Flow
         }
     }
 
+    /// <summary>A tracked value goes into a collection (<c>handles.Add(addr)</c>): stored, as into a field or an element (§7.13).</summary>
+    internal sealed class HandOver : Effect
+    {
+        public HandOver(ObjectTarget value) => Value = value;
+
+        public ObjectTarget Value { get; }
+
+        public override FlowState Apply(FlowState state, EffectContext context)
+        {
+            var objects = state.Objects;
+            if (Value.Key is not { } key || !objects.Facts.Any(f => f.Open is { HandedOver: false } o && (f.Target.RootedAt(key) || (o.Handle?.RootedAt(key) ?? false))))
+            {
+                return state;
+            }
+
+            return state.With(DomainRegistry.Objects, objects.With(facts: objects.Facts.Select(f =>
+                f.Open is { HandedOver: false } o && (f.Target.RootedAt(key) || (o.Handle?.RootedAt(key) ?? false)) ? f.With(f.Presence, o.With(handedOver: true)) : f).ToImmutableArray()));
+        }
+    }
+
     /// <summary>The call's result is a new object: in no state until a fact says so.</summary>
     internal sealed class FreshResult : Effect
     {
@@ -266,6 +286,17 @@ namespace DriverSafety.Analyzers.Flow
             }
 
             AddChecks(site, before, effects);
+
+            if (BuiltInModels.IsCollectionMutator(method) && !before.Objects.Facts.IsEmpty)
+            {
+                for (var i = 0; i < method.Parameters.Length; i++)
+                {
+                    if (before.Objects.Canonical(ObjectTarget.For(site.Argument(i), site.ArgumentKey(i))) is { IsValue: true } stored)
+                    {
+                        effects.Add(new HandOver(stored));
+                    }
+                }
+            }
 
             var released = effects.OfType<ReleaseLock>().Select(r => r.Lock).ToImmutableArray();
             if (!released.IsEmpty && before.Objects.Facts.Any(f => f.Open?.While is { } tied && released.Contains(tied)))

@@ -253,6 +253,12 @@ namespace DriverSafety.Analyzers.Rules
                     continue;
                 }
 
+                if (open.Site.Syntax.SyntaxTree != e.Body.BodySyntax.SyntaxTree || !e.Body.BodySyntax.Span.Contains(open.Site.Syntax.Span))
+                {
+                    // Begun by the caller of a lambda that runs at once: the caller's exits judge it.
+                    continue;
+                }
+
                 if (Leaks(e, objects, fact, open, own) is { } detail)
                 {
                     if (!_leaks.TryGetValue(open.Site, out var leak))
