@@ -387,4 +387,91 @@ public sealed class LifetimeSemanticsTests
             }
         }
         """);
+    [Fact]
+    public Task CheckedByReturningAnInt() => Verify.Analyzer(Api + """
+        public static class Iommu
+        {
+            [Begins("iova", Target = "return", Handle = "return", CheckedBy = "Check")]
+            public static long MapIova(Device dev) => 0;
+
+            public static int Check(long iova) => 0;
+
+            [Ends("iova", Target = "iova")]
+            public static void UnmapIova(long iova) { }
+
+            public static int Use(Device dev)
+            {
+                var iova = MapIova(dev);
+                var failed = Check(iova);
+                if (failed != 0)
+                {
+                    {|DRV3004:UnmapIova(iova)|};
+                    return -Errno.ENOMEM;
+                }
+
+                UnmapIova(iova);
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ExclusiveBeginsProvedFreeByAnEndOrAnEnsuresNotState() => Verify.Analyzer(Api + """
+        public static class Remap
+        {
+            [EnsuresNotState("dma-mapping", Target = "sgt")]
+            public static void Reset(SgTable sgt) { }
+
+            public static void AfterEnd(Device dev, SgTable sgt)
+            {
+                Dma.UnmapSg(dev, sgt, DmaDir.ToDevice);
+                Dma.MapSg(dev, sgt, DmaDir.FromDevice);
+            }
+
+            public static void AfterReset(Device dev, SgTable sgt)
+            {
+                Reset(sgt);
+                Dma.MapSg(dev, sgt, DmaDir.FromDevice);
+            }
+
+            public static void OnSomePaths(Device dev, SgTable sgt, bool again)
+            {
+                if (sgt.IsMapped)
+                    return;
+                if (again)
+                    {|#1:Dma.MapSg(dev, sgt, DmaDir.ToDevice)|};
+                {|#0:Dma.MapSg(dev, sgt, DmaDir.ToDevice)|};
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV3002").WithLocation(0).WithLocation(1).WithArguments("dma-mapping", "sgt", "may have it on some path (begun at line 107)"));
+
+    [Fact]
+    public Task HandlesPutIntoACollectionAreStored() => Verify.Analyzer(Api + """
+        public static class Batch
+        {
+            public static int MapAll(Device dev, byte[][] pages, System.Collections.Generic.List<DmaAddr> handles)
+            {
+                foreach (var page in pages)
+                {
+                    var addr = Dma.MapPage(dev, page, 64, DmaDir.ToDevice);
+                    if (Dma.MappingError(dev, addr))
+                        return -Errno.ENOMEM;
+                    handles.Add(addr);
+                }
+
+                return 0;
+            }
+
+            public static void ReadAll(Device dev, SgTable sgt)
+            {
+                if (sgt.IsMapped)
+                    return;
+                if (Dma.MapSg(dev, sgt, DmaDir.FromDevice) == 0)
+                    return;
+                var sum = System.Linq.Enumerable.Sum(System.Linq.Enumerable.Select(new[] { 1, 2, 3 }, i => i * 2));
+                Dma.UnmapSg(dev, sgt, DmaDir.FromDevice);
+            }
+        }
+        """);
 }

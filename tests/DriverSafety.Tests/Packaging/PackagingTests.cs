@@ -128,6 +128,8 @@ namespace DriverSafety.Tests.Packaging
                 // SPEC section 5: DRV1001 at the member access, DRV1002 at the invocation.
                 Expected("DRV1001", sourceFile, ConsumerSource, "_count++; // DRV1001"),
                 Expected("DRV1002", sourceFile, ConsumerSource, "Reset(); // DRV1002"),
+                // DRV3005 at the invocation: the object's state is not proved.
+                Expected("DRV3005", sourceFile, ConsumerSource, "obj.MmapNative(); // DRV3005"),
             };
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
@@ -211,8 +213,9 @@ namespace DriverSafety.Tests.Packaging
         }
 
         /// <summary>
-        /// A Mutex lock type, a counter guarded by it, correct uses (which must stay silent) and exactly two bugs:
-        /// an unguarded write (DRV1001) and a [Requires] call without the lock (DRV1002).
+        /// A Mutex lock type, a counter guarded by it, correct uses (which must stay silent) and exactly three bugs:
+        /// an unguarded write (DRV1001), a [Requires] call without the lock (DRV1002) and a [RequiresNotState] call on an
+        /// object whose state is not proved (DRV3005).
         /// </summary>
         private const string ConsumerSource = """
             using DriverSafety;
@@ -265,6 +268,29 @@ namespace DriverSafety.Tests.Packaging
                     public void Clear()
                     {
                         Reset(); // DRV1002
+                    }
+                }
+
+                public sealed class Gem
+                {
+                    [StateTest("imported")] public object Attach;
+
+                    [RequiresNotState("imported")]
+                    public int MmapNative()
+                    {
+                        return 0;
+                    }
+
+                    public int MmapChecked()
+                    {
+                        if (Attach != null)
+                            return -22;
+                        return MmapNative();
+                    }
+
+                    public static int Mmap(Gem obj)
+                    {
+                        return obj.MmapNative(); // DRV3005
                     }
                 }
             }
