@@ -179,7 +179,6 @@ namespace DriverSafety.Analyzers.Rules
 
         public override void OnAssignment(AssignmentEvent e)
         {
-            CheckNoReassign(e);
             var target = e.Target;
             while (target is IConversionOperation conversion)
             {
@@ -198,36 +197,32 @@ namespace DriverSafety.Analyzers.Rules
             }
         }
 
-        /// <summary>DRV3007 (§7.18): a <c>[NoReassign]</c> member assigned outside constructors, initializers and its declaring type.</summary>
-        private void CheckNoReassign(AssignmentEvent e)
+        /// <summary>
+        /// DRV3007 (§7.18): a <c>[NoReassign]</c> member written (assigned, compound-assigned, incremented, passed by
+        /// <c>ref</c>/<c>out</c>) outside constructors, initializers and the members of its declaring type.
+        /// </summary>
+        public override void OnMemberAccess(MemberAccessEvent e)
         {
-            var (member, instance) = e.Target switch
-            {
-                IFieldReferenceOperation field => ((ISymbol)field.Field, field.Instance),
-                IPropertyReferenceOperation property => (property.Property, property.Instance),
-                _ => ((ISymbol?)null, (IOperation?)null),
-            };
-            if (member is null || !LifetimeContract.For(_contracts, member).NoReassign)
+            if (!e.Write || e.OwnInitialization || !LifetimeContract.For(_contracts, e.Member).NoReassign)
             {
                 return;
             }
 
-            if (instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } ||
-                e.Site.Syntax.Parent is InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ObjectInitializerExpression or (int)SyntaxKind.WithInitializerExpression })
+            var site = e.Site.Parent is IAssignmentOperation assignment && assignment.Target == e.Site ? assignment.Syntax : e.Site.Syntax;
+            if (site.Parent is InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ObjectInitializerExpression or (int)SyntaxKind.WithInitializerExpression })
             {
-                // An object initializer of a new object.
                 return;
             }
 
             for (var type = e.Body.Symbol?.ContainingType; type is not null; type = type.ContainingType)
             {
-                if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, member.ContainingType.OriginalDefinition))
+                if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, e.Member.ContainingType.OriginalDefinition))
                 {
                     return;
                 }
             }
 
-            Report(Descriptors.NoReassignAssigned, e.Site.Syntax.GetLocation(), Array.Empty<Location>(), member.Name, member.ContainingType.Name);
+            Report(Descriptors.NoReassignAssigned, site.GetLocation(), Array.Empty<Location>(), e.Member.Name, e.Member.ContainingType.Name);
         }
 
         public override void OnExit(ExitEvent e)

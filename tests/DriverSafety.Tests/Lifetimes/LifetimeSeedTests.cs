@@ -156,9 +156,19 @@ public sealed class LifetimeSeedTests
             public static Vma Create(File file) => new Vma(file) { VmFile = file };
 
             public static void Core(Vma vma, File file) => vma.SetFile(file);
+
+            public static void Compound(Vma vma, File file)
+            {
+                var current = vma.VmFile ?? file;
+                {|#1:vma.VmFile = current|};
+            }
+
+            public static void ByRef(Vma vma, File file) => System.Threading.Interlocked.Exchange(ref {|#2:vma.VmFile|}, file);
         }
         """,
-        Verify.Diagnostic("DRV3007").WithLocation(0).WithMessage("'VmFile' is [NoReassign]: it may be assigned only in constructors, initializers and members of 'Vma'"));
+        Verify.Diagnostic("DRV3007").WithLocation(0).WithMessage("'VmFile' is [NoReassign]: it may be assigned only in constructors, initializers and members of 'Vma'"),
+        Verify.Diagnostic("DRV3007").WithLocation(1),
+        Verify.Diagnostic("DRV3007").WithLocation(2));
 
     // Seed 003: a GEM vmap must stay under the reservation lock until its vunmap.
     [Fact]
