@@ -17,12 +17,13 @@ namespace DriverSafety.Analyzers
     {
         private readonly ContractProvider _contracts;
         private readonly SummaryStore _summaries;
-        private readonly WholeProgram.WholeProgramFacts _facts = new WholeProgram.WholeProgramFacts();
+        private readonly WholeProgram.WholeProgramFacts _facts;
 
         public CompilationAnalysis(Compilation compilation, KnownSymbols known)
         {
             _contracts = new ContractProvider(compilation, known);
             _summaries = new SummaryStore(_contracts);
+            _facts = new WholeProgram.WholeProgramFacts(compilation, _contracts, _summaries);
         }
 
         /// <summary>The facts only the whole compilation decides (the lock-order graph), as accumulated so far.</summary>

@@ -17,7 +17,9 @@ namespace DriverSafety.Analyzers
         public const string ReleaseOfLockNotHeldId = "DRV1004";
         public const string LockAcquiredTwiceId = "DRV1005";
         public const string ExcludedLockHeldId = "DRV1006";
+        public const string LockOrderInversionId = "DRV1007";
         public const string LockHeldOnSomePathsId = "DRV1009";
+        public const string NestedLocksOfOneClassId = "DRV1010";
         public const string MethodBreaksLockContractId = "DRV1011";
         public const string ResourceNotEndedId = "DRV3001";
         public const string ResourceBegunTwiceId = "DRV3002";
@@ -65,6 +67,23 @@ namespace DriverSafety.Analyzers
             "Excluded lock held",
             "Calling '{0}' while holding lock '{1}', which it excludes",
             "A member annotated [Excludes] (kernel: __must_not_hold) is called while the lock is held.");
+
+        /// <summary>
+        /// Reported at compilation end for cycles (inferred, and a declared order that is itself cyclic), and live from
+        /// the body's walk for an acquisition against the declared order; the tag says that it can come at the end.
+        /// </summary>
+        public static readonly DiagnosticDescriptor LockOrderInversion = Create(
+            LockOrderInversionId, Locking,
+            "Lock-order inversion",
+            "Lock-order inversion: {0}",
+            "Lock classes are acquired in an order that can deadlock: the compilation's lock-order graph (nesting inferred through calls, plus the [AcquiredBefore]/[AcquiredAfter] order) has a cycle of two or more classes, or an acquisition goes against the declared order (kernel: lockdep's circular locking dependency).",
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor NestedLocksOfOneClass = Create(
+            NestedLocksOfOneClassId, Locking,
+            "Nested locks of one class without acquire context",
+            "Acquiring '{0}' while holding '{1}'{2} of the same lock class '{3}' {4}: two locks of one class nest only with lockdep subclasses or one wound/wait acquire context",
+            "Two locks of the same class are held together and were not both acquired passing one [AcquireContext] argument: two threads taking them in opposite orders deadlock (kernel: lockdep's possible recursive locking; ww_mutex with one ww_acquire_ctx, or mutex_lock_nested).");
 
         public static readonly DiagnosticDescriptor LockHeldOnSomePaths = Create(
             LockHeldOnSomePathsId, Locking,
@@ -138,8 +157,8 @@ namespace DriverSafety.Analyzers
             "{0}",
             "An annotation is applied where it cannot mean anything: a lock expression naming a non-lock or calling a method, a try-acquire on a method of the wrong return type.");
 
-        private static DiagnosticDescriptor Create(string id, string category, string title, string message, string description) =>
+        private static DiagnosticDescriptor Create(string id, string category, string title, string message, string description, params string[] customTags) =>
             new DiagnosticDescriptor(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
-                description: description, helpLinkUri: HelpLinkBase + id + ".md");
+                description: description, helpLinkUri: HelpLinkBase + id + ".md", customTags: customTags);
     }
 }

@@ -105,9 +105,10 @@ namespace DriverSafety.Analyzers.Summaries
     internal sealed class AcquisitionEvent : SummaryEvent
     {
         public AcquisitionEvent(LockExpr? lockExpr, LockClass? lockClass, bool blocking, bool reentrant, bool withAcquireContext, bool releasedRequiredFirst,
-            CallChain chain, ImmutableArray<LockExpr> heldAt, ParameterCondition? condition, bool reportedInCallee)
+            CallChain chain, ImmutableArray<LockExpr> heldAt, ParameterCondition? condition, bool reportedInCallee, int contextParameter = -1)
             : base(chain, heldAt, condition, reportedInCallee)
         {
+            ContextParameter = contextParameter;
             Reentrant = reentrant;
             Lock = lockExpr;
             Class = lockClass;
@@ -124,6 +125,13 @@ namespace DriverSafety.Analyzers.Summaries
         public bool Blocking { get; }
         public bool WithAcquireContext { get; }
 
+        /// <summary>
+        /// The ordinal of the method's own parameter passed as the <c>[AcquireContext]</c> argument of this acquisition
+        /// (-1: none, or not one of its parameters): the caller substitutes it to tell whether two locks of one class
+        /// were taken with one acquire context (DRV1010).
+        /// </summary>
+        public int ContextParameter { get; }
+
         /// <summary>A .NET monitor (<c>lock</c>): taking it again on the same thread nests, it does not deadlock.</summary>
         public bool Reentrant { get; }
 
@@ -131,7 +139,7 @@ namespace DriverSafety.Analyzers.Summaries
         public bool ReleasedRequiredFirst { get; }
 
         public override string Identity =>
-            "acquire:" + (Lock is null ? "-" : LockIdentity.Of(Lock)) + ":" + Class + ":" + Blocking + ":" + Reentrant + ":" + WithAcquireContext + ":" + ReleasedRequiredFirst + ":" + ReportedInCallee + ":" + Condition?.Identity;
+            "acquire:" + (Lock is null ? "-" : LockIdentity.Of(Lock)) + ":" + Class + ":" + Blocking + ":" + Reentrant + ":" + WithAcquireContext + ":" + ReleasedRequiredFirst + ":" + ReportedInCallee + ":" + Condition?.Identity + ":" + ContextParameter.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Interprocedural facts about one method, inferred from its body: memoised per compilation.</summary>

@@ -114,7 +114,7 @@ namespace DriverSafety.Analyzers.Summaries
                 ? "lock"
                 : e.Site.Method.ContainingType?.Name + "." + e.Site.Method.Name;
             return new AcquisitionEvent(collector.ToExpr(lockPath), LockClass.Of(lockPath, subclass), blocking, reentrant, WithAcquireContext(collector, e.Site.Method), releasedFirst,
-                CallChain.Of(name, e.Site.Location), heldAt, null, ownDeadlock);
+                CallChain.Of(name, e.Site.Location), heldAt, null, ownDeadlock, OwnParameter(collector, e.Site, Rules.AcquireContexts.ParameterOf(e.Site.Method, collector.Contracts.Known)));
         }
 
         private static AcquisitionEvent Translate(SummaryCollector collector, CallEvent e, AcquisitionEvent callee, ImmutableArray<LockExpr> heldAt)
@@ -125,8 +125,16 @@ namespace DriverSafety.Analyzers.Summaries
             var ownDeadlock = callee.ReportedInCallee || (before is { IsHeld: true, Origin: HoldOrigin.Entry } && !callee.Reentrant && !callee.ReleasedRequiredFirst);
             var calleeHeld = callee.HeldAt.Select(e.Site.Substitute).Where(p => p is not null).Select(p => collector.ToExpr(p!)).Where(x => x is not null).Select(x => x!);
             return new AcquisitionEvent(path is null ? null : collector.ToExpr(path), lockClass, callee.Blocking, callee.Reentrant, callee.WithAcquireContext,
-                callee.ReleasedRequiredFirst, callee.Chain.Prepend(e.Site.Method.Name, e.Site.Location), heldAt.AddRange(calleeHeld), null, ownDeadlock);
+                callee.ReleasedRequiredFirst, callee.Chain.Prepend(e.Site.Method.Name, e.Site.Location), heldAt.AddRange(calleeHeld), null, ownDeadlock,
+                OwnParameter(collector, e.Site, callee.ContextParameter));
         }
+
+        /// <summary>The summarised method's own parameter passed at <paramref name="ordinal"/> of the call (the acquire context), or -1.</summary>
+        private static int OwnParameter(SummaryCollector collector, CallSite site, int ordinal) =>
+            ordinal >= 0 && site.Argument(ordinal) is { Kind: PathRootKind.Parameter, Members.IsEmpty: true, Root: IParameterSymbol parameter } &&
+            SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol?.OriginalDefinition, collector.Method.OriginalDefinition)
+                ? parameter.Ordinal
+                : -1;
 
         private static bool WithAcquireContext(SummaryCollector collector, IMethodSymbol method) =>
             method.Parameters.Any(p => p.GetAttributes().Any(a => KnownSymbols.Is(a, collector.Contracts.Known.AcquireContext)));

@@ -65,7 +65,7 @@ namespace DriverSafety.Analyzers.WholeProgram
             {
                 if (!from.Equals(acquired))
                 {
-                    _graph.Add(new LockOrderEdge(from, acquired, e.Site.Location, chain));
+                    _graph.Add(new LockOrderEdge(from, acquired, e.Site.Location, chain, e.Body.Name));
                 }
             }
         }

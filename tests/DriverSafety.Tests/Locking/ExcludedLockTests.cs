@@ -52,12 +52,14 @@ public sealed class ExcludedLockTests
         {
             public static void Use(Dev a, Dev b)
             {
-                a.M.Lock();
-                b.Reset();
+                {|#1:a.M.Lock()|};
+                {|#0:b.Reset()|};
                 a.M.Unlock();
             }
         }
-        """);
+        """,
+        // Not excluded (another object's lock), but two locks of one class nested without an acquire context.
+        Verify.Diagnostic("DRV1010").WithLocation(0).WithLocation(1));
 
     [Fact]
     public Task ParameterSubstitution() => Verify.Analyzer(Dev + """
@@ -66,12 +68,12 @@ public sealed class ExcludedLockTests
             public static void Use(Dev a, Dev b)
             {
                 {|#1:a.M.Lock()|};
-                Dev.ResetDev(b);
+                {|#2:Dev.ResetDev(b)|};
                 {|#0:Dev.ResetDev(a)|};
                 a.M.Unlock();
             }
         }
-        """, Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1));
+        """, Verify.Diagnostic("DRV1006").WithLocation(0).WithLocation(1), Verify.Diagnostic("DRV1010").WithLocation(2).WithLocation(1));
 
     [Fact]
     public Task StaticExcludedLock() => Verify.Analyzer("""

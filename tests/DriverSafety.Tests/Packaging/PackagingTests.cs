@@ -137,6 +137,93 @@ namespace DriverSafety.Tests.Packaging
         }
 
         /// <summary>
+        /// A lock-order cycle is a compilation-end finding (DRV1007, SPEC §5): it must appear in a command-line build of a
+        /// consumer of the package, and in its SARIF error log with the other acquisition of the cycle as a related location.
+        /// </summary>
+        [Fact]
+        public void A_consumer_build_reports_a_lock_order_cycle_in_the_log_and_in_SARIF()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+
+            var (consumer, sourceFile, _) = CreateConsumer(packageFile, "lockorder", LockOrderConsumerSource);
+            string sarif = Path.Combine(consumer, "errors.sarif");
+
+            // A comma separates MSBuild properties: the error log's version is passed escaped.
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal", $"/p:ErrorLog={sarif}%2Cversion=2.1");
+            string log = build.Describe();
+
+            Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
+            var expected = new[] { Expected("DRV1007", sourceFile, LockOrderConsumerSource, "Evict(); // DRV1007") };
+            var actual = DriverSafetyWarnings(build.Output);
+            Assert.True(expected.SequenceEqual(actual),
+                "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
+
+            Assert.True(File.Exists(sarif), "no SARIF error log was written:\n" + log);
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sarif));
+            var results = document.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray()
+                .Where(r => r.GetProperty("ruleId").GetString() == "DRV1007").ToList();
+            var result = Assert.Single(results);
+            Assert.StartsWith("Lock-order inversion: lock classes Drm.StructMutex → Drm.MmapLock → Drm.StructMutex", result.GetProperty("message").GetProperty("text").GetString(), StringComparison.Ordinal);
+            int Line(System.Text.Json.JsonElement location) =>
+                location.GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32();
+            Assert.Equal(LineOf(LockOrderConsumerSource, "Evict(); // DRV1007"), Line(result.GetProperty("locations")[0]));
+            var related = result.GetProperty("relatedLocations").EnumerateArray().Select(Line).ToArray();
+            Assert.Equal(new[] { LineOf(LockOrderConsumerSource, "PinPages(); // the other order") }, related);
+        }
+
+        private static int LineOf(string source, string marker) => 1 + source.Take(source.IndexOf(marker, StringComparison.Ordinal)).Count(c => c == '\n');
+
+        /// <summary>mmap_sem and struct_mutex taken in both orders, each time through a helper: one DRV1007.</summary>
+        private const string LockOrderConsumerSource = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                public static class Drm
+                {
+                    public static readonly Mutex StructMutex = new Mutex();
+                    public static readonly Mutex MmapLock = new Mutex();
+
+                    private static void Evict()
+                    {
+                        MmapLock.Lock();
+                        MmapLock.Unlock();
+                    }
+
+                    private static void PinPages()
+                    {
+                        StructMutex.Lock();
+                        StructMutex.Unlock();
+                    }
+
+                    public static void Ioctl()
+                    {
+                        StructMutex.Lock();
+                        Evict(); // DRV1007
+                        StructMutex.Unlock();
+                    }
+
+                    public static void Fault()
+                    {
+                        MmapLock.Lock();
+                        PinPages(); // the other order
+                        MmapLock.Unlock();
+                    }
+                }
+            }
+
+            """;
+
+        /// <summary>
         /// <c>dotnet format analyzers --diagnostics DRV1002</c> on a consumer of the package runs the packed code fixes'
         /// Fix All: the call made without its lock gets the lock taken around it ("Add [Requires]" is not offered on a
         /// public method, whose callers are not in the compilation), and the fixed consumer builds without a finding.
