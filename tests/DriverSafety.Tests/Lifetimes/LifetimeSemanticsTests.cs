@@ -474,4 +474,31 @@ public sealed class LifetimeSemanticsTests
             }
         }
         """);
+    [Fact]
+    public Task OnlyContractsChangeTheCallersState() => Verify.Analyzer(Api + """
+        public static class Helpers
+        {
+            private static void Finish(DmaBuf buf) => buf.EndCpuAccess();
+
+            [Ends("cpu-access", Target = "buf")]
+            private static void FinishDeclared(DmaBuf buf) => buf.EndCpuAccess();
+
+            public static int Undeclared(DmaBuf buf)
+            {
+                if ({|#0:buf.BeginCpuAccess()|} != 0)
+                    return -Errno.EINVAL;
+                Finish(buf);
+                {|#1:return 0;|}
+            }
+
+            public static int Declared(DmaBuf buf)
+            {
+                if (buf.BeginCpuAccess() != 0)
+                    return -Errno.EINVAL;
+                FinishDeclared(buf);
+                return 0;
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV3001").WithLocation(0).WithLocation(1));
 }
