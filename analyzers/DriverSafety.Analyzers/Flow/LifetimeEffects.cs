@@ -114,20 +114,14 @@ namespace DriverSafety.Analyzers.Flow
                 return state.With(DomainRegistry.Objects, Restore(objects, fact, open.Prior));
             }
 
-            if (presence is Presence.In or Presence.Unknown && fact?.Open is null && IsCounted(fact))
-            {
-                return state.With(DomainRegistry.Objects, objects.Remove(Target, Clause.Name));
-            }
-
             if (Clause.Counted && presence is Presence.In or Presence.Unknown)
             {
+                // A counted resource begun elsewhere: one of its holds goes, whether others remain is not known.
                 return state.With(DomainRegistry.Objects, objects.IsFresh(Target) ? objects.Set(new ObjectFact(Target, Clause.Name, Presence.NotIn, null)) : objects.Remove(Target, Clause.Name));
             }
 
             return state.With(DomainRegistry.Objects, objects.Set(new ObjectFact(Target, Clause.Name, Presence.NotIn, null)));
         }
-
-        private static bool IsCounted(ObjectFact? fact) => fact?.Open?.Clause.Counted ?? false;
 
         private ObjectSet Restore(ObjectSet objects, ObjectFact fact, Presence prior) =>
             prior == Presence.Unknown && !objects.IsFresh(Target) ? objects.Remove(Target, Clause.Name) : objects.Set(fact.With(prior == Presence.Unknown ? Presence.NotIn : prior, null));

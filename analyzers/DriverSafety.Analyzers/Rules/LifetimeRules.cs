@@ -115,7 +115,7 @@ namespace DriverSafety.Analyzers.Rules
             var objects = e.Before.Objects;
             var fact = objects.Find(end.Target, end.Clause.Name);
             var presence = objects.PresenceOf(end.Target, end.Clause.Name);
-            if (presence is Presence.NotIn or Presence.Maybe && !(end.Clause.Counted && fact?.Open is { Count: > 0 } && presence == Presence.In))
+            if (presence is Presence.NotIn or Presence.Maybe)
             {
                 var which = presence == Presence.NotIn
                     ? "does not have it here (never begun on this path, already ended, or its begin failed)"
