@@ -163,12 +163,15 @@ public sealed class LifetimeSeedTests
                 {|#1:vma.VmFile = current|};
             }
 
+            public static void Coalesce(Vma vma, File file) => {|#3:vma.VmFile|} ??= file;
+
             public static void ByRef(Vma vma, File file) => System.Threading.Interlocked.Exchange(ref {|#2:vma.VmFile|}, file);
         }
         """,
         Verify.Diagnostic("DRV3007").WithLocation(0).WithMessage("'VmFile' is [NoReassign]: it may be assigned only in constructors, initializers and members of 'Vma'"),
         Verify.Diagnostic("DRV3007").WithLocation(1),
-        Verify.Diagnostic("DRV3007").WithLocation(2));
+        Verify.Diagnostic("DRV3007").WithLocation(2),
+        Verify.Diagnostic("DRV3007").WithLocation(3));
 
     // Seed 003: a GEM vmap must stay under the reservation lock until its vunmap.
     [Fact]
