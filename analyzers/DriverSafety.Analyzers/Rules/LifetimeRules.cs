@@ -300,8 +300,10 @@ namespace DriverSafety.Analyzers.Rules
                 return ": its handle is not stored, returned or ended";
             }
 
-            // Begun on some paths only (a begin under a condition the unwinding repeats): not judged on a parameter's or field's target.
-            return fact.Presence == Presence.In && Fails(e, objects, BeginWhen.Any, own) ? ": an error path must unwind what the method began" : null;
+            // Open on every path, or where the other paths failed to begin it (an error ladder: `out: return ret;`). A begin on
+            // some paths only, where the others never tried (a begin under a condition the unwinding repeats), is not judged
+            // on a parameter's or field's target.
+            return fact.Presence is Presence.In or Presence.Maybe && Fails(e, objects, BeginWhen.Any, own) ? ": an error path must unwind what the method began" : null;
         }
 
         /// <summary>

@@ -501,4 +501,48 @@ public sealed class LifetimeSemanticsTests
         }
         """,
         Verify.Diagnostic("DRV3001").WithLocation(0).WithLocation(1));
+    [Fact]
+    public Task ErrorLadderThatSkipsTheUnwind() => Verify.Analyzer(Api + """
+        public static class Ladder
+        {
+            private static int Prepare() => 0;
+
+            public static int Setup(Device dev, SgTable sgt, GemObject obj)
+            {
+                if (sgt.IsMapped)
+                    return -Errno.EINVAL;
+                var ret = {|#0:Dma.MapSgtable(dev, sgt, DmaDir.ToDevice)|};
+                if (ret != 0)
+                    goto out_free;
+                ret = {|#2:obj.Pin()|};
+                if (ret != 0)
+                    goto out_unmap;
+                ret = Prepare();
+                if (ret != 0)
+                    goto out_free;
+                return 0;
+
+            out_unmap:
+                Dma.UnmapSg(dev, sgt, DmaDir.ToDevice);
+            out_free:
+                {|#1:return ret;|}
+            }
+
+            public static int Correct(Device dev, SgTable sgt, GemObject obj, bool dynamic)
+            {
+                if (dynamic && obj.Pin() != 0)
+                    return -Errno.ENOMEM;
+                if (sgt.IsMapped || Dma.MapSgtable(dev, sgt, DmaDir.ToDevice) != 0)
+                {
+                    if (dynamic)
+                        obj.Unpin();
+                    return -Errno.ENOMEM;
+                }
+
+                return 0;
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV3001").WithLocation(0).WithLocation(1),
+        Verify.Diagnostic("DRV3001").WithLocation(2).WithLocation(1));
 }

@@ -831,8 +831,10 @@ namespace DriverSafety.Analyzers.Flow.Domains
                 return value.Set(fact.With(fact.Presence, open.With(count: open.Count - 1, clearCondition: true, clearCheck: true)));
             }
 
-            var prior = open.Clause.Counted ? open.Prior : Presence.NotIn;
-            return prior == Presence.Unknown && !value.IsFresh(fact.Target) ? value.Remove(fact.Target, fact.Name) : value.Set(fact.With(prior, null));
+            // Where the target was in the state before (a counted resource the caller holds) it still is; otherwise this
+            // path does not have what the failed begin would have given it (ending it here is DRV3004).
+            var prior = open.Clause.Counted && open.Prior is Presence.In or Presence.Maybe ? open.Prior : Presence.NotIn;
+            return value.Set(fact.With(prior, null));
         }
 
         /// <summary>
