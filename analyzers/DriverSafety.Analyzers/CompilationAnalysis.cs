@@ -19,12 +19,16 @@ namespace DriverSafety.Analyzers
         private readonly SummaryStore _summaries;
         private readonly WholeProgram.WholeProgramFacts _facts;
 
-        public CompilationAnalysis(Compilation compilation, KnownSymbols known)
+        public CompilationAnalysis(Compilation compilation, KnownSymbols known, int maxCallDepth = Contracts.ContextContracts.DefaultMaxCallDepth)
         {
             _contracts = new ContractProvider(compilation, known);
+            _contracts.Context.MaxCallDepth = maxCallDepth;
             _summaries = new SummaryStore(_contracts);
             _facts = new WholeProgram.WholeProgramFacts(compilation, _contracts, _summaries);
         }
+
+        /// <summary>How many methods have a summary so far, and how many summary walks of bodies it took (for the benchmarks).</summary>
+        internal (int Methods, int Walks) SummaryCounts => (_summaries.Count, _summaries.Walks);
 
         /// <summary>The facts only the whole compilation decides (the lock-order graph), as accumulated so far.</summary>
         internal WholeProgram.WholeProgramFacts Facts => _facts;
@@ -76,7 +80,8 @@ namespace DriverSafety.Analyzers
             var contract = _contracts.ForMethod(method);
             var reported = new HashSet<(string, Location, string)>();
             var diagnostics = new List<Diagnostic>();
-            var rules = RuleFamilies.Observers(_contracts, _facts, d =>
+            var summaries = _summaries.For(cancellation);
+            var rules = RuleFamilies.Observers(_contracts, summaries, _facts, d =>
             {
                 if (reported.Add((d.Id, d.Location, d.GetMessage())))
                 {
@@ -84,7 +89,7 @@ namespace DriverSafety.Analyzers
                 }
             });
 
-            var engine = new FlowEngine(_contracts, _summaries.For(cancellation), rules, cancellation);
+            var engine = new FlowEngine(_contracts, summaries, rules, cancellation);
             engine.AnalyzeBody(cfg, new BodyContext(method, contract, bodySyntax));
             if (!engine.Truncated)
             {
@@ -95,6 +100,24 @@ namespace DriverSafety.Analyzers
             }
 
             return engine;
+        }
+
+        /// <summary>
+        /// <c>driversafety.max_call_depth</c>: how many calls deep sleeps are followed through bodies (default 16), from the
+        /// global options or, failing that, the options of the compilation's first file.
+        /// </summary>
+        public static int MaxCallDepth(AnalyzerConfigOptionsProvider options, Compilation compilation)
+        {
+            const string key = "driversafety.max_call_depth";
+            if (!options.GlobalOptions.TryGetValue(key, out var text) &&
+                !(compilation.SyntaxTrees.FirstOrDefault() is { } tree && options.GetOptions(tree).TryGetValue(key, out text)))
+            {
+                return Contracts.ContextContracts.DefaultMaxCallDepth;
+            }
+
+            return int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var depth) && depth > 0
+                ? depth
+                : Contracts.ContextContracts.DefaultMaxCallDepth;
         }
 
         /// <summary>The operation block that is an executable body: a method or constructor body, or an accessor's expression body.</summary>

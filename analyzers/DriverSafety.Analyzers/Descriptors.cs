@@ -9,6 +9,7 @@ namespace DriverSafety.Analyzers
 
         private const string Locking = "DriverSafety.Locking";
         private const string Annotations = "DriverSafety.Annotations";
+        private const string Context = "DriverSafety.Context";
         private const string Lifetimes = "DriverSafety.Lifetimes";
 
         public const string GuardedMemberWithoutLockId = "DRV1001";
@@ -18,9 +19,16 @@ namespace DriverSafety.Analyzers
         public const string LockAcquiredTwiceId = "DRV1005";
         public const string ExcludedLockHeldId = "DRV1006";
         public const string LockOrderInversionId = "DRV1007";
+        public const string AllocationRecursesIntoReclaimId = "DRV1008";
         public const string LockHeldOnSomePathsId = "DRV1009";
         public const string NestedLocksOfOneClassId = "DRV1010";
         public const string MethodBreaksLockContractId = "DRV1011";
+        public const string IrqSafeLockWithIrqsEnabledId = "DRV1012";
+        public const string SleepInAtomicContextId = "DRV2001";
+        public const string CallNeedsIrqsEnabledId = "DRV2002";
+        public const string UnbalancedContextId = "DRV2003";
+        public const string AllocationFlagsUnknownId = "DRV2004";
+        public const string PublicMemberMaySleepId = "DRV9003";
         public const string ResourceNotEndedId = "DRV3001";
         public const string ResourceBegunTwiceId = "DRV3002";
         public const string EndDoesNotMatchBeginId = "DRV3003";
@@ -72,6 +80,13 @@ namespace DriverSafety.Analyzers
         /// Reported at compilation end for cycles (inferred, and a declared order that is itself cyclic), and live from
         /// the body's walk for an acquisition against the declared order; the tag says that it can come at the end.
         /// </summary>
+        public static readonly DiagnosticDescriptor AllocationRecursesIntoReclaim = Create(
+            AllocationRecursesIntoReclaimId, Locking,
+            "Allocation may recurse into reclaim under a reclaim lock",
+            "'{0}'{1} may recurse into reclaim (its flags may contain {2}) while {3}",
+            "An allocation that may enter direct reclaim (it may sleep and its flags contain a reclaim flag such as __GFP_FS or __GFP_IO) is made while holding a lock that reclaim itself takes (a shrinker or MMU notifier acquires it), or inside reclaim context: reclaim can wait on that lock, or recurse into itself (kernel: lockdep's fs_reclaim dependency).",
+            WellKnownDiagnosticTags.CompilationEnd);
+
         public static readonly DiagnosticDescriptor LockOrderInversion = Create(
             LockOrderInversionId, Locking,
             "Lock-order inversion",
@@ -97,6 +112,46 @@ namespace DriverSafety.Analyzers
             "'{0}' declares that it {1} lock '{2}', but {3} at this exit",
             "A method declared [Acquires], [Releases] or [Requires] does not hold, release, or hold again the lock at every exit.");
 
+        public static readonly DiagnosticDescriptor IrqSafeLockWithIrqsEnabled = new DiagnosticDescriptor(
+            IrqSafeLockWithIrqsEnabledId,
+            "IRQ-safe lock taken with IRQs enabled",
+            "Lock '{0}' is acquired here in {1} with IRQs enabled, and in IRQ context in {2}{3}: an IRQ that arrives while it is held here spins on it forever; take it with IRQs disabled (an irqsave acquire)",
+            Locking, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+            description: "A lock class acquired in IRQ context (an [AtomicContext(IrqsOff = true)] body, a hard IRQ handler, or its callees) is also acquired with IRQs enabled: lockdep's inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.",
+            helpLinkUri: HelpLinkBase + IrqSafeLockWithIrqsEnabledId + ".md",
+            customTags: WellKnownDiagnosticTags.CompilationEnd);
+
+        public static readonly DiagnosticDescriptor SleepInAtomicContext = Create(
+            SleepInAtomicContextId, Context,
+            "Sleeping call in atomic context",
+            "'{0}' may sleep{1} ({2}) while {3}",
+            "A call that may sleep (annotated [MightSleep], an allocation whose flags may contain a may-sleep bit, a blocking .NET call, a sleeping lock, or inferred through the callees' bodies) is made while a spinning lock is held, IRQs are off, the atomic depth is raised, or in an [AtomicContext] body (kernel: might_sleep, \"BUG: sleeping function called from invalid context\").");
+
+        public static readonly DiagnosticDescriptor CallNeedsIrqsEnabled = Create(
+            CallNeedsIrqsEnabledId, Context,
+            "Call needs IRQs enabled",
+            "'{0}' needs IRQs enabled{1}, but {2}",
+            "A member annotated [RequiresIrqsEnabled] (kernel: dma_free_coherent) is called, directly or through its callees, while IRQs are disabled.");
+
+        public static readonly DiagnosticDescriptor UnbalancedContext = Create(
+            UnbalancedContextId, Context,
+            "Unbalanced atomic or IRQ state",
+            "'{0}' {1}",
+            "A method exits with a different atomic or IRQ-off depth than its annotations declare, on some path, or lowers a depth below zero (kernel: local_irq_save without local_irq_restore, preempt_count leak).");
+
+        public static readonly DiagnosticDescriptor AllocationFlagsUnknown = Create(
+            AllocationFlagsUnknownId, Context,
+            "Allocation flags unknown in atomic context",
+            "'{0}' allocates{1} with flags whose may-sleep bits are not known ({2}) while {3}",
+            "In atomic context, an allocation whose flags cannot be resolved to a constant or to the caller's argument: whether it may sleep cannot be told.");
+
+        public static readonly DiagnosticDescriptor PublicMemberMaySleep = new DiagnosticDescriptor(
+            PublicMemberMaySleepId,
+            "Public member may sleep but is not annotated",
+            "'{0}' may sleep ({1}: {2}) but is not annotated [MightSleep]{3}",
+            Annotations, DiagnosticSeverity.Info, isEnabledByDefault: true,
+            description: "A public or protected method inferred to sleep lacks [MightSleep]: callers in other assemblies, where only annotations count, cannot see it sleeps.",
+            helpLinkUri: HelpLinkBase + PublicMemberMaySleepId + ".md");
         public static readonly DiagnosticDescriptor ResourceNotEnded = Create(
             ResourceNotEndedId, Lifetimes,
             "Resource not ended",

@@ -21,9 +21,16 @@ namespace DriverSafety.Analyzers
             Descriptors.LockAcquiredTwice,
             Descriptors.ExcludedLockHeld,
             Descriptors.LockOrderInversion,
+            Descriptors.AllocationRecursesIntoReclaim,
             Descriptors.LockHeldOnSomePaths,
             Descriptors.NestedLocksOfOneClass,
             Descriptors.MethodBreaksLockContract,
+            Descriptors.IrqSafeLockWithIrqsEnabled,
+            Descriptors.SleepInAtomicContext,
+            Descriptors.CallNeedsIrqsEnabled,
+            Descriptors.UnbalancedContext,
+            Descriptors.AllocationFlagsUnknown,
+            Descriptors.PublicMemberMaySleep,
             Descriptors.ResourceNotEnded,
             Descriptors.ResourceBegunTwice,
             Descriptors.EndDoesNotMatchBegin,
@@ -47,7 +54,7 @@ namespace DriverSafety.Analyzers
                     return;
                 }
 
-                var analysis = new CompilationAnalysis(start.Compilation, known);
+                var analysis = new CompilationAnalysis(start.Compilation, known, CompilationAnalysis.MaxCallDepth(start.Options.AnalyzerConfigOptionsProvider, start.Compilation));
                 start.RegisterOperationBlockAction(analysis.AnalyzeBodies);
                 start.RegisterSymbolAction(analysis.AnalyzeAnnotations, SymbolKind.Method, SymbolKind.Field, SymbolKind.Property, SymbolKind.NamedType);
                 if (!WholeProgram.WholeProgramRules.All.IsEmpty)

@@ -46,6 +46,7 @@ public static class StepsReport
             output.WriteLine("  " + error);
         }
 
+        output.WriteLine($"  Summaries: {sampleCounts.Summaries} methods summarised in {sampleCounts.SummaryWalks} summary walks, for {sampleCounts.Bodies} executable bodies analysed.");
         output.WriteLine($"  DriverSafety (whole analyzer): {AnalyzerRun.Summary(wholeAnalyzer)}");
         output.WriteLine($"  DriverSafety (bodies above):   {AnalyzerRun.Summary(sampleCounts.Diagnostics.ToImmutableArray())} (annotation rules run per symbol, not per body)");
         output.WriteLine($"  Binding+CFG only:              {AnalyzerRun.Summary(AnalyzerRun.Diagnostics(sample.Compilation, new BindingAndCfgAnalyzer()))}");
@@ -94,7 +95,7 @@ public static class StepsReport
         File.WriteAllLines(path, lines);
     }
 
-    private sealed record Counts(int Bodies, int Blocks, long Steps, int MaxSteps, int Truncated, List<Diagnostic> Diagnostics);
+    private sealed record Counts(int Bodies, int Blocks, long Steps, int MaxSteps, int Truncated, List<Diagnostic> Diagnostics, int Summaries = 0, int SummaryWalks = 0);
 
     /// <summary>Runs the engine directly over every executable body of <paramref name="compilation"/>, as the analyzer does.</summary>
     private static Counts Measure(Compilation compilation)
@@ -115,6 +116,7 @@ public static class StepsReport
             truncated += engine.Truncated ? 1 : 0;
         }
 
-        return new Counts(bodies, blocks, steps, maxSteps, truncated, diagnostics);
+        var (summaries, walks) = analysis.SummaryCounts;
+        return new Counts(bodies, blocks, steps, maxSteps, truncated, diagnostics, summaries, walks);
     }
 }

@@ -23,14 +23,18 @@ namespace DriverSafety.Analyzers.Contracts
             _known = known;
             Models = new SemanticModels(compilation);
             Resolver = new LockExpressionResolver(compilation, known, Models);
+            Context = new ContextContracts(known);
             _readers = ImmutableArray.Create<Readers.AnnotationReader>(
                 new Readers.LockAnnotationReader(known, Resolver),
-                new Readers.ContextAnnotationReader(known, Resolver),
+                new Readers.ContextAnnotationReader(known, Resolver, Context.Flags),
                 new Readers.LifetimeAnnotationReader(known, Resolver),
                 new Readers.OrderingAnnotationReader(known, Resolver));
         }
 
         public LockExpressionResolver Resolver { get; }
+
+        /// <summary>The execution-context family's contracts and allocation-flags enums.</summary>
+        public ContextContracts Context { get; }
 
         /// <summary>The per-tree semantic models of the compilation.</summary>
         public SemanticModels Models { get; }

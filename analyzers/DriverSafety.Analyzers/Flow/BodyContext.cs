@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using DriverSafety.Analyzers.Contracts;
+using DriverSafety.Analyzers.Flow.Domains;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -31,8 +32,9 @@ namespace DriverSafety.Analyzers.Flow
     {
         private readonly FlowState? _inlineState;
 
-        public BodyContext(IMethodSymbol? symbol, MethodContract contract, SyntaxNode bodySyntax, BodyKind kind = BodyKind.Member, FlowState? inlineState = null)
+        public BodyContext(IMethodSymbol? symbol, MethodContract contract, SyntaxNode bodySyntax, BodyKind kind = BodyKind.Member, FlowState? inlineState = null, INamedTypeSymbol? delegateType = null)
         {
+            DelegateType = delegateType;
             Symbol = symbol;
             Contract = contract;
             BodySyntax = bodySyntax;
@@ -52,6 +54,9 @@ namespace DriverSafety.Analyzers.Flow
         public MethodContract Contract { get; }
         public SyntaxNode BodySyntax { get; }
         public BodyKind Kind { get; }
+
+        /// <summary>For a lambda, the delegate type it is converted to (its <c>[AtomicContext]</c> and lock contract apply to it).</summary>
+        public INamedTypeSymbol? DelegateType { get; }
         public bool IsConstructor { get; }
 
         /// <summary>A lambda analysed with no lock held because it runs later: findings in it say so.</summary>
@@ -87,12 +92,13 @@ namespace DriverSafety.Analyzers.Flow
                 return new BodyContext(lambda.Symbol, MethodContract.Empty, lambda.Syntax, BodyKind.LambdaRunsAtOnce, inlineState);
             }
 
-            if (delegateType?.DelegateInvokeMethod is { } invoke && contracts.ForMethod(invoke) is { } contract && (!contract.Requires.IsEmpty || !contract.Excludes.IsEmpty))
+            if (delegateType?.DelegateInvokeMethod is { } invoke && contracts.ForMethod(invoke) is { } contract &&
+                (!contract.Requires.IsEmpty || !contract.Excludes.IsEmpty || contracts.Context.For(invoke).AtomicContext))
             {
-                return new BodyContext(lambda.Symbol, contract, lambda.Syntax, BodyKind.LambdaUnderDelegateContract);
+                return new BodyContext(lambda.Symbol, contract, lambda.Syntax, BodyKind.LambdaUnderDelegateContract, delegateType: delegateType);
             }
 
-            return new BodyContext(lambda.Symbol, MethodContract.Empty, lambda.Syntax, BodyKind.LambdaRunsLater);
+            return new BodyContext(lambda.Symbol, MethodContract.Empty, lambda.Syntax, BodyKind.LambdaRunsLater, delegateType: delegateType);
         }
 
         /// <summary>
@@ -112,7 +118,7 @@ namespace DriverSafety.Analyzers.Flow
                     guards: ImmutableArray<GuardBinding>.Empty));
             }
 
-            var state = FlowState.Empty;
+            var state = FlowState.Empty.WithContext(EntryContext(contracts));
             var guardedProperty = Symbol?.AssociatedSymbol is IPropertySymbol property ? contracts.ForMember(property).GuardedBy : ImmutableArray<GuardClause>.Empty;
             var getter = Symbol?.MethodKind == MethodKind.PropertyGet;
             var clauses = Contract.Requires.Concat(Contract.Releases).Concat(guardedProperty.Where(g => !getter || !g.WritesOnly).Select(g => new LockClause(g.Lock, getter, false)));
@@ -127,6 +133,45 @@ namespace DriverSafety.Analyzers.Flow
 
             return state.Enter(this, contracts);
         }
+
+        /// <summary>
+        /// The context the body starts in (SPEC §3.2): atomic, or with IRQs off, where its contract (or its delegate type's)
+        /// says so; a body that lowers a depth (<c>[ExitsAtomic]</c>, <c>[EnablesIrqs]</c>) starts with that depth owed.
+        /// A lambda that runs later starts in process context whatever its creator held.
+        /// </summary>
+        private ContextState EntryContext(ContractProvider contracts)
+        {
+            var isLambda = Symbol is null || Symbol.MethodKind == MethodKind.AnonymousFunction;
+            var context = isLambda ? contracts.Context.ForDelegate(DelegateType) : contracts.Context.For(Symbol!);
+            if (context == ContextContract.Empty)
+            {
+                return ContextState.Empty;
+            }
+
+            var state = ContextState.Empty;
+            if (context.AtomicContext)
+            {
+                var location = isLambda ? LambdaLocation(BodySyntax) : context.AtomicDeclaredAt;
+                var name = isLambda ? "a lambda converted to '" + DelegateType?.Name + "'" : "'" + Symbol!.Name + "'";
+                state = state.WithBase(context.IrqsOff ? ContextBase.IrqsOff : ContextBase.Atomic, name, location);
+            }
+
+            if (!isLambda)
+            {
+                state = state.With(
+                    atomicRaises: context.ExitsAtomic ? ImmutableArray.Create(new IOperation?[] { null }) : ImmutableArray<IOperation?>.Empty,
+                    irqRaises: context.EnablesIrqs ? ImmutableArray.Create(new IOperation?[] { null }) : ImmutableArray<IOperation?>.Empty);
+            }
+
+            return state;
+        }
+
+        private static Location LambdaLocation(SyntaxNode syntax) => syntax switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.LambdaExpressionSyntax lambda => lambda.ArrowToken.GetLocation(),
+            Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousMethodExpressionSyntax anonymous => anonymous.DelegateKeyword.GetLocation(),
+            _ => syntax.GetLocation(),
+        };
 
         private ImmutableArray<AccessPath> Resolve(ImmutableArray<LockClause> clauses) =>
             clauses.Select(c => c.Lock.Substitute(ThisPath, ParameterPath)).Where(p => p is not null).Select(p => p!).ToImmutableArray();

@@ -54,6 +54,84 @@ namespace DriverSafety.Analyzers.Flow
             ("System.String", "Join"),
             ("System.String", "Concat"));
 
+        /// <summary>
+        /// .NET members that block the calling thread (SPEC §3.2, "what may sleep"): in atomic context they are DRV2001
+        /// like a kernel sleep. Matched on the member's type or a base type (<c>Mutex.WaitOne</c> is <c>WaitHandle.WaitOne</c>).
+        /// A call with a constant zero timeout only polls and does not block.
+        /// </summary>
+        public static readonly ImmutableHashSet<(string Type, string Member)> Blocking = ImmutableHashSet.Create(
+            ("System.Threading.Thread", "Sleep"),
+            ("System.Threading.Thread", "Join"),
+            ("System.Threading.Monitor", "Enter"),
+            ("System.Threading.Monitor", "Wait"),
+            ("System.Threading.SemaphoreSlim", "Wait"),
+            ("System.Threading.ManualResetEventSlim", "Wait"),
+            ("System.Threading.CountdownEvent", "Wait"),
+            ("System.Threading.Barrier", "SignalAndWait"),
+            ("System.Threading.ReaderWriterLockSlim", "EnterReadLock"),
+            ("System.Threading.ReaderWriterLockSlim", "EnterWriteLock"),
+            ("System.Threading.ReaderWriterLockSlim", "EnterUpgradeableReadLock"),
+            ("System.Threading.ReaderWriterLock", "AcquireReaderLock"),
+            ("System.Threading.ReaderWriterLock", "AcquireWriterLock"),
+            ("System.Threading.WaitHandle", "WaitOne"),
+            ("System.Threading.WaitHandle", "WaitAll"),
+            ("System.Threading.WaitHandle", "WaitAny"),
+            ("System.Threading.WaitHandle", "SignalAndWait"),
+            ("System.Threading.Tasks.Task", "Wait"),
+            ("System.Threading.Tasks.Task", "WaitAll"),
+            ("System.Threading.Tasks.Task", "WaitAny"),
+            ("System.Threading.Tasks.Task`1", "get_Result"),
+            ("System.Threading.Tasks.ValueTask`1", "get_Result"),
+            ("System.Runtime.CompilerServices.TaskAwaiter", "GetResult"),
+            ("System.Runtime.CompilerServices.TaskAwaiter`1", "GetResult"),
+            ("System.Runtime.CompilerServices.ValueTaskAwaiter", "GetResult"),
+            ("System.Runtime.CompilerServices.ValueTaskAwaiter`1", "GetResult"),
+            ("System.Runtime.CompilerServices.ConfiguredTaskAwaitable+ConfiguredTaskAwaiter", "GetResult"),
+            ("System.Runtime.CompilerServices.ConfiguredTaskAwaitable`1+ConfiguredTaskAwaiter", "GetResult"),
+            ("System.Collections.Concurrent.BlockingCollection`1", "Take"),
+            ("System.Collections.Concurrent.BlockingCollection`1", "Add"),
+            ("System.Collections.Concurrent.BlockingCollection`1", "TakeFromAny"),
+            ("System.Collections.Concurrent.BlockingCollection`1", "AddToAny"),
+            ("System.Threading.Tasks.Parallel", "For"),
+            ("System.Threading.Tasks.Parallel", "ForEach"),
+            ("System.Threading.Tasks.Parallel", "Invoke"),
+            ("System.Console", "ReadLine"),
+            ("System.Console", "ReadKey"),
+            ("System.Console", "Read"));
+
+        /// <summary>Why <paramref name="method"/> blocks the thread, when the models table says it does; null otherwise.</summary>
+        public static string? Blocks(IMethodSymbol method, IOperation site)
+        {
+            for (var type = method.ContainingType; type is not null; type = type.BaseType)
+            {
+                if (Blocking.Contains((MetadataName(type), method.Name)))
+                {
+                    return PollsOnly(method, site) ? null : $"'{type.Name}.{method.Name.Replace("get_", string.Empty)}' blocks the thread";
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>A wait with a constant zero timeout (<c>WaitOne(0)</c>, <c>Wait(0)</c>) polls and returns.</summary>
+        private static bool PollsOnly(IMethodSymbol method, IOperation site) =>
+            site is Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation &&
+            invocation.Arguments.Any(a => a.Parameter is { } p && (p.Name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0 || p.Name == "millisecondsTimeout") &&
+                a.Value.ConstantValue is { HasValue: true, Value: 0 });
+
+        private static string MetadataName(INamedTypeSymbol type)
+        {
+            var definition = type.OriginalDefinition;
+            var name = definition.MetadataName;
+            for (var outer = definition.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                name = outer.MetadataName + "+" + name;
+            }
+
+            var ns = definition.ContainingNamespace;
+            return ns is null || ns.IsGlobalNamespace ? name : ns.ToDisplayString() + "." + name;
+        }
+
         /// <summary>Members that consume an enumerable argument at once (a deferred chain passed to them runs there).</summary>
         public static readonly ImmutableHashSet<(string Type, string Member)> ConsumesAtOnce = ImmutableHashSet.Create(
             ("System.String", "Join"),
@@ -100,11 +178,7 @@ namespace DriverSafety.Analyzers.Flow
             return type is not null && ConsumesAtOnce.Contains((MetadataName(type), method.Name));
         }
 
-        private static string MetadataName(INamedTypeSymbol type)
-        {
-            var ns = type.ContainingNamespace?.ToDisplayString();
-            return string.IsNullOrEmpty(ns) ? type.MetadataName : ns + "." + type.MetadataName;
-        }
+
     }
 
     /// <summary>After the call the value at <see cref="Key"/> is <see cref="Value"/> (the <c>lockTaken</c> flag of <c>Monitor.Enter</c>).</summary>

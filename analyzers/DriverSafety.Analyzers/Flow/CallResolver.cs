@@ -11,6 +11,7 @@ namespace DriverSafety.Analyzers.Flow
     internal sealed class CallResolver
     {
         private static readonly ImmutableArray<IEffectSource> Sources = ImmutableArray.Create<IEffectSource>(
+            new ContextEffects(),
             new BuiltInLockModels(),
             new LockContractEffects(),
             new LifetimeContractEffects(),
@@ -52,17 +53,24 @@ namespace DriverSafety.Analyzers.Flow
             }
 
             var contract = resolution.Contracts.ForMethod(site.Method);
-            if (contract.HasLockEffects || contract.IsTrusted)
+            if (contract.IsTrusted)
             {
                 return false;
             }
 
-            if (!resolution.CollectingSummary && !before.Locks.AnyHeld)
+            var context = before.Context;
+            if (!resolution.CollectingSummary && !before.Locks.AnyHeld && context.Base == Domains.ContextBase.None && context.AtomicRaises.IsEmpty && context.IrqRaises.IsEmpty)
             {
                 return false;
             }
 
             var summary = summaries.Get(site.Method);
+            if (contract.HasLockEffects && !summary.Events.IsEmpty)
+            {
+                // The lock contract describes the callee's locking; its body still tells whether it sleeps (§7.21).
+                summary = summary.Without<AcquisitionEvent>();
+            }
+
             if (!summary.Events.IsEmpty)
             {
                 effects.Add(new SummaryEffect(summary));

@@ -22,7 +22,8 @@ namespace DriverSafety.Analyzers.Flow
                     return null;
                 }
 
-                if (method.MethodKind == MethodKind.LocalFunction && !_engine._contracts.ForMethod(method).HasLockContract)
+                if (method.MethodKind == MethodKind.LocalFunction && !_engine._contracts.ForMethod(method).HasLockContract &&
+                    _engine._contracts.Context.For(method) == ContextContract.Empty)
                 {
                     return _engine.InlineLocalFunction(_info, method, arguments, state, _reporting);
                 }

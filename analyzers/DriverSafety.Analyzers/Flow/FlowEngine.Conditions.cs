@@ -17,6 +17,12 @@ namespace DriverSafety.Analyzers.Flow
         private FlowState? Refine(CfgInfo info, IOperation condition, FlowState state, bool truth)
         {
             condition = StripConversions(condition)!;
+            if (FlagBits.Test(condition, truth, _body.Symbol, _contracts.Context.Flags) is { } flagTest)
+            {
+                // A flag test on the method's own flags parameter: the branch knows those bits (§7.11).
+                return state.Context.Learn(flagTest.Ordinal, flagTest.One, flagTest.Zero) is { } learnt ? state.WithContext(learnt) : null;
+            }
+
             switch (condition)
             {
                 case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, OperatorMethod: null } not:

@@ -23,6 +23,10 @@ namespace DriverSafety.Analyzers.Flow
         /// <summary>Values known at this point (constants of locals and captures).</summary>
         public KnownValues Values => (KnownValues)_values[DomainRegistry.Values.Slot];
 
+        /// <summary>The execution-context family's facts: base context, raised depths, flag masks, flags-parameter bits.</summary>
+        public ContextState Context => (ContextState)_values[DomainRegistry.Context.Slot];
+
+        public FlowState WithContext(ContextState context) => With(DomainRegistry.Context, context);
         /// <summary>The lifetime family's facts: objects' states and the resources begun in the body.</summary>
         public ObjectSet Objects => (ObjectSet)_values[DomainRegistry.Objects.Slot];
 

@@ -152,6 +152,11 @@ namespace DriverSafety.Analyzers.Summaries
         /// <summary>The events, sorted by identity (deterministic), one witness each.</summary>
         public ImmutableArray<SummaryEvent> Events { get; }
 
+        /// <summary>This summary without one kind of event (a family whose facts the callee's contract already states).</summary>
+        public MethodSummary Without<T>()
+            where T : SummaryEvent =>
+            Events.Any(e => e is T) ? new MethodSummary(Events.Where(e => e is not T).ToImmutableArray()) : this;
+
         public bool SameFacts(MethodSummary other) =>
             Events.Length == other.Events.Length && Events.Select(e => e.Identity).SequenceEqual(other.Events.Select(e => e.Identity));
     }

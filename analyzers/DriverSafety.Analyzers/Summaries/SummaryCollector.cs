@@ -21,7 +21,8 @@ namespace DriverSafety.Analyzers.Summaries
     internal sealed class SummaryCollector : FlowObserver
     {
         private static readonly ImmutableArray<ISummaryRecorder> Recorders = ImmutableArray.Create<ISummaryRecorder>(
-            new LockSummaryRecorder());
+            new LockSummaryRecorder(),
+            new ContextSummaryRecorder());
 
         private readonly Dictionary<string, SummaryEvent> _found = new Dictionary<string, SummaryEvent>();
 

@@ -32,6 +32,14 @@ namespace DriverSafety.Analyzers.Summaries
 
         public ISummaryProvider For(CancellationToken cancellation) => new Requester(this, null, cancellation);
 
+        /// <summary>Methods summarised so far (each solved once per compilation).</summary>
+        public int Count => _done.Count;
+
+        /// <summary>Summary runs of bodies so far (a recursive group's members are walked once per pass).</summary>
+        public int Walks => _walks;
+
+        private int _walks;
+
         /// <summary>
         /// The control-flow graph of a body, built once whether its own analysis or a caller's summary needs it first
         /// (held weakly, like the syntax it belongs to).
@@ -154,7 +162,7 @@ namespace DriverSafety.Analyzers.Summaries
         private bool IsSummarised(IMethodSymbol method)
         {
             var contract = _contracts.ForMethod(method);
-            return !contract.HasLockEffects && !contract.IsTrusted && !Canonical(method).DeclaringSyntaxReferences.IsEmpty;
+            return !contract.IsTrusted && !Canonical(method).DeclaringSyntaxReferences.IsEmpty;
         }
 
         private MethodSummary Summarize(IMethodSymbol method, Dictionary<IMethodSymbol, MethodSummary> batch, CancellationToken cancellation)
@@ -172,6 +180,7 @@ namespace DriverSafety.Analyzers.Summaries
                 return MethodSummary.Empty;
             }
 
+            Interlocked.Increment(ref _walks);
             var context = new BodyContext(method, _contracts.ForMethod(method), body.Value.Operation.Syntax);
             var collector = new SummaryCollector(method, context, _contracts);
             var engine = new FlowEngine(_contracts, new Requester(this, batch, cancellation), collector, cancellation, collectingSummary: true);

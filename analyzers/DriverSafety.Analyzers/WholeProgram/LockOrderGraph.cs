@@ -98,6 +98,12 @@ namespace DriverSafety.Analyzers.WholeProgram
                 return _declared ??= DeclaredLockOrder.Read(_compilation, _contracts, System.Threading.CancellationToken.None);
             }
         }
+
+        /// <summary>Lock classes acquired in hard IRQ context and with IRQs enabled (DRV1012).</summary>
+        public IrqLockUsage IrqUsage { get; } = new IrqLockUsage();
+
+        /// <summary>Allocations that may enter reclaim under a lock or in reclaim context (DRV1008, decided at compilation end).</summary>
+        public ReclaimAllocations ReclaimAllocations { get; } = new ReclaimAllocations();
     }
 
     /// <summary>A rule reported once, at compilation end, from the whole program's facts (lock-order cycles, reclaim).</summary>
@@ -110,6 +116,8 @@ namespace DriverSafety.Analyzers.WholeProgram
     internal static class WholeProgramRules
     {
         public static ImmutableArray<IWholeProgramRule> All { get; } = ImmutableArray.Create<IWholeProgramRule>(
-            new LockOrderCycles());
+            new LockOrderCycles(),
+            new IrqSafeLockRule(),
+            new ReclaimAllocationRule());
     }
 }

@@ -125,7 +125,14 @@ namespace DriverSafety.CodeFixes.Support
             }
 
             var ids = new List<string>();
-            new CompilationAnalysis(model.Compilation, known).Analyze(cfg, method, operation.Syntax, d => ids.Add(d.Id), cancellation);
+            new CompilationAnalysis(model.Compilation, known).Analyze(cfg, method, operation.Syntax, d =>
+            {
+                // DRV9003 documents a sleep (a fix that takes a lock makes the method sleep): it is not a problem a fix may not add.
+                if (d.Id != Descriptors.PublicMemberMaySleepId)
+                {
+                    ids.Add(d.Id);
+                }
+            }, cancellation);
             ids.AddRange(model.GetDiagnostics(member.Span, cancellation).Where(d => d.Severity == DiagnosticSeverity.Error).Select(_ => "error"));
             return ids;
         }

@@ -14,7 +14,7 @@ public enum IrqReturn
 }
 
 /// <summary>A hardirq handler (<c>irq_handler_t</c>): runs with IRQs off, in atomic context.</summary>
-[AtomicContext]
+[AtomicContext(IrqsOff = true)]
 public delegate IrqReturn IrqHandler(int irq, object? devId);
 
 /// <summary>The threaded half of an IRQ handler: runs in process context on the IRQ thread and may sleep.</summary>
@@ -224,7 +224,7 @@ public sealed class IrqController
     public void Destroy() => _irqThreads.Destroy();
 
     /// <summary><c>handle_irq_event</c>: the descriptor lock is dropped around the handlers, as in the kernel.</summary>
-    [AtomicContext]
+    [AtomicContext(IrqsOff = true)]
     private void HandleIrq(int irq)
     {
         _descLock.Lock();

@@ -114,6 +114,7 @@ public sealed class EngineBoundTests
                 [GuardedBy("Lock")] public int Count;
                 [GuardedBy("_sync")] public int Count2;
 
+                [MightSleep]
                 public void Pathological()
                 {
             {{body}}

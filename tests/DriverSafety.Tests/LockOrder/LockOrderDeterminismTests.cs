@@ -59,7 +59,8 @@ public sealed class LockOrderDeterminismTests
             var (diagnostics, exceptions) = await AnalyzerRun.AnalyzeAsync(compilation.Clone());
             Assert.Empty(exceptions);
             // Concurrent analysis hands diagnostics back in the order its actions finish; the compiler sorts them by location.
-            return diagnostics.OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
+            // DRV9003 (Info) notes the public methods that take sleeping locks; this test is about lock order.
+            return diagnostics.Where(d => d.Id != "DRV9003").OrderBy(d => d.Location.SourceTree?.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start)
                 .ThenBy(Describe, StringComparer.Ordinal).Select(Describe).ToList();
         })));
 

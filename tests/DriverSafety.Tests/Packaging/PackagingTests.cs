@@ -128,9 +128,11 @@ namespace DriverSafety.Tests.Packaging
                 // SPEC section 5: DRV1001 at the member access, DRV1002 at the invocation.
                 Expected("DRV1001", sourceFile, ConsumerSource, "_count++; // DRV1001"),
                 Expected("DRV1002", sourceFile, ConsumerSource, "Reset(); // DRV1002"),
+                // DRV2001 at the call that sleeps, through the helper's body.
+                Expected("DRV2001", sourceFile, ConsumerSource, "Pause(); // DRV2001"),
                 // DRV3005 at the invocation: the object's state is not proved.
                 Expected("DRV3005", sourceFile, ConsumerSource, "obj.MmapNative(); // DRV3005"),
-            };
+            }.OrderBy(s => s, StringComparer.Ordinal).ToArray(); // as DriverSafetyWarnings orders them
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
                 "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
@@ -355,6 +357,30 @@ namespace DriverSafety.Tests.Packaging
                     public void Clear()
                     {
                         Reset(); // DRV1002
+                    }
+                }
+
+                [LockType(LockKind.Spinning)]
+                public sealed class SpinLock
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                public sealed class Poller
+                {
+                    private readonly SpinLock _lock = new SpinLock();
+
+                    [MightSleep]
+                    private static void Msleep() => System.Threading.Thread.Sleep(1);
+
+                    private static void Pause() => Msleep();
+
+                    public void Poll()
+                    {
+                        _lock.Lock();
+                        Pause(); // DRV2001
+                        _lock.Unlock();
                     }
                 }
 

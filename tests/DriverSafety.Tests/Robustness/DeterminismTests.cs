@@ -23,6 +23,7 @@ public sealed class DeterminismTests
         public sealed class Dev{0}
         {
             private readonly Mutex _m = new Mutex();
+            private readonly SpinLock _s = new SpinLock();
             private readonly RwSemaphore _sem = new RwSemaphore();
             [GuardedBy("_m")] public int State;
             public int Count;
@@ -44,6 +45,7 @@ public sealed class DeterminismTests
             public void Excluded() { _m.Lock(); Reset(); _m.Unlock(); }
             public void SomePaths(bool quick) { if (!quick) _m.Lock(); _m.Unlock(); }
             public void WrongMode() { _sem.DownRead(); _sem.UpWrite(); }
+            public void Sleepy() { _s.Lock(); _m.Lock(); _m.Unlock(); _s.Unlock(); }
         }
 
         """;
@@ -63,7 +65,7 @@ public sealed class DeterminismTests
         var runs = await RunConcurrentlyAsync(compilation);
 
         var ids = runs[0].Select(d => d.Split(' ')[1]).Distinct().OrderBy(id => id, StringComparer.Ordinal);
-        Assert.Equal(new[] { "DRV1001", "DRV1002", "DRV1003", "DRV1004", "DRV1005", "DRV1006", "DRV1009", "DRV1011", "DRV9001", "DRV9002" }, ids);
+        Assert.Equal(new[] { "DRV1001", "DRV1002", "DRV1003", "DRV1004", "DRV1005", "DRV1006", "DRV1009", "DRV1011", "DRV2001", "DRV9001", "DRV9002", "DRV9003" }, ids);
         AssertAllEqual(runs);
     }
 

@@ -67,6 +67,49 @@ public sealed class SampleDriverTests
         Assert.Contains(diagnostics, d => d.Id is "DRV1003" or "DRV1009" && d.Location.SourceTree == mutated);
     }
 
+    [Fact]
+    public async Task A_sleep_planted_with_irqs_off_in_the_driver_is_found()
+    {
+        // pin_user_pages_fast walks the page table with IRQs off: a sleep planted in that loop is DRV2001, with the
+        // local_irq_save as the place the atomic context began.
+        var compilation = Driver.Value;
+        var (tree, statement) = compilation.SyntaxTrees
+            .SelectMany(t => t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionStatementSyntax>().Select(s => (Tree: t, Statement: s)))
+            .Single(p => p.Statement.ToString() == "pages[nr++] = page;");
+        var planted = Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseStatement("Sched.Msleep(1);").WithTriviaFrom(statement);
+        var mutated = tree.WithRootAndOptions(tree.GetRoot().InsertNodesAfter(statement, new[] { planted }), tree.Options);
+
+        var diagnostics = await Analyze(compilation.ReplaceSyntaxTree(tree, mutated));
+
+        var finding = Assert.Single(diagnostics);
+        Assert.Equal("DRV2001", finding.Id);
+        Assert.Equal("Sched.Msleep(1)", mutated.GetText().ToString(finding.Location.SourceSpan));
+        Assert.Equal("'Msleep' may sleep ([MightSleep]) while IRQs are disabled by 'Irq.LocalSave'", finding.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("Irq.LocalSave()", mutated.GetText().ToString(Assert.Single(finding.AdditionalLocations).SourceSpan));
+    }
+
+    [Fact]
+    public async Task A_reclaiming_allocation_planted_under_a_reclaim_lock_is_found()
+    {
+        // The address space's mutex is taken by the shrinker's unbind path: a GFP_KERNEL allocation planted right after
+        // the bind path takes it (the port allocates its stash before locking, as i915 does) is DRV1008.
+        var compilation = Driver.Value;
+        var (tree, statement) = compilation.SyntaxTrees
+            .Where(t => t.FilePath.EndsWith("AddressSpace.cs", StringComparison.Ordinal))
+            .SelectMany(t => t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionStatementSyntax>().Select(s => (Tree: t, Statement: s)))
+            .First(p => p.Statement.ToString() == "Mutex.Lock();");
+        var planted = Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseStatement("Slab.Kmalloc(64, Gfp.Kernel);").WithTriviaFrom(statement);
+        var mutated = tree.WithRootAndOptions(tree.GetRoot().InsertNodesAfter(statement, new[] { planted }), tree.Options);
+
+        var diagnostics = await Analyze(compilation.ReplaceSyntaxTree(tree, mutated));
+
+        var finding = Assert.Single(diagnostics);
+        Assert.Equal("DRV1008", finding.Id);
+        Assert.Equal("Slab.Kmalloc(64, Gfp.Kernel)", mutated.GetText().ToString(finding.Location.SourceSpan));
+        Assert.StartsWith("'Kmalloc' may recurse into reclaim (its flags may contain Gfp.Fs|Io) while lock 'Mutex' is held: reclaim takes", finding.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Assert.Equal("Mutex.Lock()", mutated.GetText().ToString(finding.AdditionalLocations[0].SourceSpan));
+    }
+
     private static bool HasDriverSafetyAttribute(ISymbol symbol) =>
         symbol.GetAttributes().Any(a => a.AttributeClass?.ContainingNamespace?.Name == "DriverSafety" && a.AttributeClass.ContainingNamespace.ContainingNamespace.IsGlobalNamespace);
 

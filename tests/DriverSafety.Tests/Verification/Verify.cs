@@ -45,6 +45,7 @@ public static class Verify
         AddSources(test.TestState, source, options.ExtraDocuments, options.OtherProjectDocuments, options);
         test.ExpectedDiagnostics.AddRange(expected.Select(MessageCheckedOnlyWhenGiven));
         test.CompilerDiagnostics = options.AllowCompilerErrors ? CompilerDiagnostics.None : CompilerDiagnostics.Errors;
+        DisableUndeclaredSleep(test.DisabledDiagnostics, source, options, expected);
         return test.RunAsync();
     }
 
@@ -100,7 +101,16 @@ public static class Verify
         }
 
         test.ExpectedDiagnostics.AddRange(expected.Select(MessageCheckedOnlyWhenGiven));
+        DisableUndeclaredSleep(test.DisabledDiagnostics, before, options, expected);
         return test.RunAsync();
+    }
+
+    private static void DisableUndeclaredSleep(List<string> disabled, string source, VerifyOptions options, DiagnosticResult[] expected)
+    {
+        if (!options.ReportUndeclaredSleep && !expected.Any(e => e.Id == "DRV9003") && !source.Contains("DRV9003", StringComparison.Ordinal))
+        {
+            disabled.Add("DRV9003");
+        }
     }
 
     /// <summary>

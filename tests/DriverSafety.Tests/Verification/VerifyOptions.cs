@@ -36,6 +36,12 @@ public sealed record VerifyOptions
     /// <summary>Lets the sources have compiler errors (incomplete-code tests): no compiler diagnostic is checked.</summary>
     public bool AllowCompilerErrors { get; init; }
 
+    /// <summary>
+    /// Report DRV9003 (Info: a public member may sleep without [MightSleep]). Off unless a test asks for it or expects a
+    /// DRV9003: most tests' public methods take sleeping locks, and the rule has tests of its own.
+    /// </summary>
+    public bool ReportUndeclaredSleep { get; init; }
+
     /// <summary>False: the project references no DriverSafety.Annotations and has no prelude.</summary>
     public bool ReferenceAnnotations { get; init; } = true;
 

@@ -1,22 +1,55 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts.Readers
 {
-    /// <summary>The execution-context family's annotations (SPEC §3.2): today the names of <c>[Allocates]</c>.</summary>
+    /// <summary>
+    /// The execution-context family's annotations (SPEC §3.2). Their meaning is read by <see cref="ContextContracts"/>;
+    /// here each is checked where it is written: <c>[Allocates]</c> names an <c>[AllocationFlags]</c> parameter,
+    /// <c>[MasksAllocationFlags]</c> names flags that exist, <c>[MaySleepFlag]</c>/<c>[ReclaimFlag]</c> mark members of an
+    /// <c>[AllocationFlags]</c> enum, and a method does not declare both halves of a pair.
+    /// </summary>
     internal sealed class ContextAnnotationReader : AnnotationReader
     {
-        public ContextAnnotationReader(KnownSymbols known, LockExpressionResolver resolver)
-            : base(known, resolver)
+        private readonly AllocationFlagsModel _flags;
+
+        public ContextAnnotationReader(KnownSymbols known, LockExpressionResolver resolver, AllocationFlagsModel flags)
+            : base(known, resolver) => _flags = flags;
+
+        public override bool Reads(AttributeData attribute) =>
+            KnownSymbols.Is(attribute, Known.Allocates) || KnownSymbols.Is(attribute, Known.MasksAllocationFlags) ||
+            KnownSymbols.Is(attribute, Known.MaySleepFlag) || KnownSymbols.Is(attribute, Known.ReclaimFlag) ||
+            KnownSymbols.Is(attribute, Known.EntersAtomic) || KnownSymbols.Is(attribute, Known.DisablesIrqs);
+
+        public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
         {
+            if (KnownSymbols.Is(attribute, Known.Allocates))
+            {
+                CheckAllocates(attribute, symbol, problems);
+            }
+            else if (KnownSymbols.Is(attribute, Known.MasksAllocationFlags))
+            {
+                CheckMask(attribute, symbol, problems);
+            }
+            else if (KnownSymbols.Is(attribute, Known.MaySleepFlag) || KnownSymbols.Is(attribute, Known.ReclaimFlag))
+            {
+                if (symbol is IFieldSymbol field && !_flags.IsFlagsType(field.ContainingType))
+                {
+                    Report(problems, Descriptors.AnnotationMisapplied, attribute,
+                        $"[{attribute.AttributeClass?.Name.Replace("Attribute", string.Empty)}] on '{field.Name}': '{field.ContainingType.Name}' is not an [AllocationFlags] enum");
+                }
+            }
+            else if (symbol is IMethodSymbol method)
+            {
+                var pair = KnownSymbols.Is(attribute, Known.EntersAtomic) ? Known.ExitsAtomic : Known.EnablesIrqs;
+                if (method.GetAttributes().Any(a => KnownSymbols.Is(a, pair)))
+                {
+                    Report(problems, Descriptors.AnnotationMisapplied, attribute,
+                        $"[{attribute.AttributeClass?.Name.Replace("Attribute", string.Empty)}] and [{pair?.Name.Replace("Attribute", string.Empty)}] on '{method.Name}': a method raises or lowers a depth, not both");
+                }
+            }
         }
-
-        public override bool Reads(AttributeData attribute) => KnownSymbols.Is(attribute, Known.Allocates);
-
-        public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems) =>
-            CheckAllocates(attribute, symbol, problems);
 
         private void CheckAllocates(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
         {
@@ -31,9 +64,24 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             {
                 Report(problems, Descriptors.AnnotationDoesNotResolve, attribute, $"[Allocates(\"{name}\")] on '{method.Name}': there is no parameter named '{name}'");
             }
-            else if (!parameter.Type.GetAttributes().Any(a => KnownSymbols.Is(a, Known.AllocationFlags)))
+            else if (!_flags.IsFlagsType(parameter.Type))
             {
                 Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[Allocates(\"{name}\")] on '{method.Name}': parameter '{name}' is of type '{parameter.Type.ToDisplayString()}', not an [AllocationFlags] enum");
+            }
+        }
+
+        private void CheckMask(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        {
+            if (symbol is not IMethodSymbol method || attribute.ConstructorArguments.Length != 1)
+            {
+                return;
+            }
+
+            var names = attribute.ConstructorArguments[0].Value as string ?? string.Empty;
+            if (!_flags.ResolveNames(method.ContainingAssembly, names, out _, out var unknown))
+            {
+                Report(problems, Descriptors.AnnotationDoesNotResolve, attribute,
+                    $"[MasksAllocationFlags(\"{names}\")] on '{method.Name}': '{unknown}' is not a flag of an [AllocationFlags] enum of this assembly");
             }
         }
     }

@@ -214,6 +214,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public static readonly LockDomain Locks = Register(new LockDomain());
         public static readonly ValueDomain Values = Register(new ValueDomain());
+        public static readonly ContextDomain Context = Register(new ContextDomain());
         public static readonly ObjectDomain Objects = Register(new ObjectDomain());
 
         public static ImmutableArray<Domain> All { get; } = Registered.ToImmutableArray();
