@@ -130,7 +130,9 @@ namespace DriverSafety.Tests.Packaging
                 Expected("DRV1002", sourceFile, ConsumerSource, "Reset(); // DRV1002"),
                 // DRV2001 at the call that sleeps, through the helper's body.
                 Expected("DRV2001", sourceFile, ConsumerSource, "Pause(); // DRV2001"),
-            };
+                // DRV3005 at the invocation: the object's state is not proved.
+                Expected("DRV3005", sourceFile, ConsumerSource, "obj.MmapNative(); // DRV3005"),
+            }.OrderBy(s => s, StringComparer.Ordinal).ToArray(); // as DriverSafetyWarnings orders them
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
                 "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
@@ -349,8 +351,9 @@ namespace DriverSafety.Tests.Packaging
         }
 
         /// <summary>
-        /// A Mutex lock type, a counter guarded by it, correct uses (which must stay silent) and exactly two bugs:
-        /// an unguarded write (DRV1001) and a [Requires] call without the lock (DRV1002).
+        /// A Mutex lock type, a counter guarded by it, correct uses (which must stay silent) and exactly three bugs:
+        /// an unguarded write (DRV1001), a [Requires] call without the lock (DRV1002) and a [RequiresNotState] call on an
+        /// object whose state is not proved (DRV3005).
         /// </summary>
         private const string ConsumerSource = """
             using DriverSafety;
@@ -427,6 +430,29 @@ namespace DriverSafety.Tests.Packaging
                         _lock.Lock();
                         Pause(); // DRV2001
                         _lock.Unlock();
+                    }
+                }
+
+                public sealed class Gem
+                {
+                    [StateTest("imported")] public object Attach;
+
+                    [RequiresNotState("imported")]
+                    public int MmapNative()
+                    {
+                        return 0;
+                    }
+
+                    public int MmapChecked()
+                    {
+                        if (Attach != null)
+                            return -22;
+                        return MmapNative();
+                    }
+
+                    public static int Mmap(Gem obj)
+                    {
+                        return obj.MmapNative(); // DRV3005
                     }
                 }
             }
