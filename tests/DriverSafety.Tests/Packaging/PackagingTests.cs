@@ -330,6 +330,193 @@ namespace DriverSafety.Tests.Packaging
             Assert.True(DriverSafetyWarnings(build.Output).Count == 0, "the fixed consumer still has findings:\n" + build.Describe());
         }
 
+        /// <summary>
+        /// The lock fixes through <c>dotnet format analyzers</c>, one rule per run: a lock left held on an early return is
+        /// released there (DRV1003), a reclaiming allocation under a lock an MMU notifier takes gets <c>Gfp.NoIo</c>
+        /// (DRV1008, a compilation-end finding), and a misspelled lock name is corrected (DRV9001).
+        /// </summary>
+        [Fact]
+        public void Dotnet_format_applies_the_lock_fixes()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+            var (consumer, sourceFile, _) = CreateConsumer(packageFile, "format-locks", LockFixesConsumerSource);
+
+            var log = new System.Text.StringBuilder();
+            foreach (var id in new[] { "DRV1003", "DRV1008", "DRV9001" })
+            {
+                var format = ChildProcess.Run(_package.Dotnet, consumer,
+                    "format", "analyzers", "Consumer.csproj", "--diagnostics", id, "--severity", "warn", "-v", "diag");
+                log.AppendLine(format.Describe());
+                Assert.True(format.ExitCode == 0, "dotnet format analyzers failed:\n" + format.Describe());
+                Assert.DoesNotContain("Unable to fix", format.Describe(), StringComparison.Ordinal);
+            }
+
+            Assert.True(LockFixesConsumerFixed == File.ReadAllText(sourceFile), "dotnet format did not fix the findings as expected:\n" + File.ReadAllText(sourceFile) + "\n" + log);
+
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "--no-restore", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+            Assert.True(build.ExitCode == 0, "the fixed consumer does not build:\n" + build.Describe());
+            Assert.True(DriverSafetyWarnings(build.Output).Count == 0, "the fixed consumer still has findings:\n" + build.Describe());
+        }
+
+        private const string LockFixesConsumerSource = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                [System.Flags, AllocationFlags]
+                public enum Gfp : uint
+                {
+                    None = 0,
+                    [MaySleepFlag] DirectReclaim = 1,
+                    KswapdReclaim = 2,
+                    [ReclaimFlag] Io = 4,
+                    Kernel = DirectReclaim | KswapdReclaim | Io,
+                    NoIo = DirectReclaim | KswapdReclaim,
+                }
+
+                public static class Slab
+                {
+                    [Allocates("gfp")] public static byte[] Kmalloc(int size, Gfp gfp) => new byte[size];
+                }
+
+                public interface INotifier
+                {
+                    [ReclaimContext] int Invalidate(long start);
+                }
+
+                public sealed class Gem : INotifier
+                {
+                    public readonly Mutex Lock = new Mutex();
+                    [GuardedBy("Lock")] private int _pages;
+
+                    [MightSleep]
+                    public int Invalidate(long start)
+                    {
+                        Lock.Lock();
+                        _pages = 0;
+                        Lock.Unlock();
+                        return 0;
+                    }
+
+                    [MightSleep]
+                    public void GetPages()
+                    {
+                        Lock.Lock();
+                        Slab.Kmalloc(4096, Gfp.Kernel);
+                        _pages++;
+                        Lock.Unlock();
+                    }
+
+                    [MightSleep]
+                    public int Count(bool busy)
+                    {
+                        Lock.Lock();
+                        if (busy)
+                        {
+                            return -16;
+                        }
+
+                        var pages = _pages;
+                        Lock.Unlock();
+                        return pages;
+                    }
+
+                    [Requires("Lok")]
+                    private void Reset()
+                    {
+                    }
+                }
+            }
+            """;
+
+        private const string LockFixesConsumerFixed = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                [System.Flags, AllocationFlags]
+                public enum Gfp : uint
+                {
+                    None = 0,
+                    [MaySleepFlag] DirectReclaim = 1,
+                    KswapdReclaim = 2,
+                    [ReclaimFlag] Io = 4,
+                    Kernel = DirectReclaim | KswapdReclaim | Io,
+                    NoIo = DirectReclaim | KswapdReclaim,
+                }
+
+                public static class Slab
+                {
+                    [Allocates("gfp")] public static byte[] Kmalloc(int size, Gfp gfp) => new byte[size];
+                }
+
+                public interface INotifier
+                {
+                    [ReclaimContext] int Invalidate(long start);
+                }
+
+                public sealed class Gem : INotifier
+                {
+                    public readonly Mutex Lock = new Mutex();
+                    [GuardedBy("Lock")] private int _pages;
+
+                    [MightSleep]
+                    public int Invalidate(long start)
+                    {
+                        Lock.Lock();
+                        _pages = 0;
+                        Lock.Unlock();
+                        return 0;
+                    }
+
+                    [MightSleep]
+                    public void GetPages()
+                    {
+                        Lock.Lock();
+                        Slab.Kmalloc(4096, Gfp.NoIo);
+                        _pages++;
+                        Lock.Unlock();
+                    }
+
+                    [MightSleep]
+                    public int Count(bool busy)
+                    {
+                        Lock.Lock();
+                        if (busy)
+                        {
+                            Lock.Unlock();
+                            return -16;
+                        }
+
+                        var pages = _pages;
+                        Lock.Unlock();
+                        return pages;
+                    }
+
+                    [Requires("Lock")]
+                    private void Reset()
+                    {
+                    }
+                }
+            }
+            """;
+
         private const string FamiliesCore = """
             using DriverSafety;
 
