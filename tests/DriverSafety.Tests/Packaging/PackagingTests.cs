@@ -331,7 +331,8 @@ namespace DriverSafety.Tests.Packaging
         }
 
         /// <summary>
-        /// The lock fixes through <c>dotnet format analyzers</c>, one rule per run: a lock left held on an early return is
+        /// The lock fixes through <c>dotnet format analyzers</c>, one rule per run: a private helper that reads a guarded
+        /// field its only caller reads under the lock gets <c>[Requires]</c> (DRV1001), a lock left held on an early return is
         /// released there (DRV1003), a reclaiming allocation under a lock an MMU notifier takes gets <c>Gfp.NoIo</c>
         /// (DRV1008, a compilation-end finding), and a misspelled lock name is corrected (DRV9001).
         /// </summary>
@@ -343,7 +344,7 @@ namespace DriverSafety.Tests.Packaging
             var (consumer, sourceFile, _) = CreateConsumer(packageFile, "format-locks", LockFixesConsumerSource);
 
             var log = new System.Text.StringBuilder();
-            foreach (var id in new[] { "DRV1003", "DRV1008", "DRV9001" })
+            foreach (var id in new[] { "DRV1001", "DRV1003", "DRV1008", "DRV9001" })
             {
                 var format = ChildProcess.Run(_package.Dotnet, consumer,
                     "format", "analyzers", "Consumer.csproj", "--diagnostics", id, "--severity", "warn", "-v", "diag");
@@ -425,10 +426,12 @@ namespace DriverSafety.Tests.Packaging
                             return -16;
                         }
 
-                        var pages = _pages;
+                        var pages = Peek();
                         Lock.Unlock();
                         return pages;
                     }
+
+                    private int Peek() => _pages;
 
                     [Requires("Lok")]
                     private void Reset()
@@ -504,10 +507,13 @@ namespace DriverSafety.Tests.Packaging
                             return -16;
                         }
 
-                        var pages = _pages;
+                        var pages = Peek();
                         Lock.Unlock();
                         return pages;
                     }
+
+                    [Requires("Lock")]
+                    private int Peek() => _pages;
 
                     [Requires("Lock")]
                     private void Reset()
