@@ -74,6 +74,18 @@ namespace DriverSafety.Tests.Docs
         }
 
         [Fact]
+        public void The_strict_preset_makes_exactly_every_rule_an_error()
+        {
+            var file = Path.Combine(RepositoryRoot, "nuget", "buildTransitive", "DriverSafety.strict.globalconfig");
+            var ids = File.ReadAllLines(file)
+                .Where(l => l.StartsWith("dotnet_diagnostic.", StringComparison.Ordinal))
+                .Select(l => l.Split('.')[1])
+                .ToList();
+            Assert.All(File.ReadAllLines(file).Where(l => l.StartsWith("dotnet_diagnostic.", StringComparison.Ordinal)), l => Assert.EndsWith(".severity = error", l, StringComparison.Ordinal));
+            Assert.Equal(AllDescriptors().Select(d => d.Id).Distinct().OrderBy(i => i, StringComparer.Ordinal), ids.OrderBy(i => i, StringComparer.Ordinal));
+        }
+
+        [Fact]
         public void Release_tracking_lists_exactly_the_descriptors()
         {
             var descriptors = AllDescriptors().ToDictionary(d => d.Id, StringComparer.Ordinal);

@@ -661,6 +661,53 @@ namespace DriverSafety.Tests.Packaging
             """;
 
         /// <summary>
+        /// The presets and severities as a CI build meets them: <c>&lt;DriverSafetyMode&gt;strict&lt;/DriverSafetyMode&gt;</c>
+        /// makes every finding an error and fails the build; the project's <c>.editorconfig</c> still decides per rule over
+        /// the preset (<c>none</c> silences one, <c>error</c> fails the build without the preset); and
+        /// <c>TreatWarningsAsErrors</c> fails the build on the default (recommended) preset.
+        /// </summary>
+        [Fact]
+        public void Presets_and_severities_decide_whether_the_build_fails()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+            var (consumer, sourceFile, _) = CreateConsumer(packageFile, "presets", ConsumerSource);
+            string project = Path.Combine(consumer, "Consumer.csproj");
+            string original = File.ReadAllText(project);
+            ChildProcess.Result Build(params string[] extra) => ChildProcess.Run(_package.Dotnet, consumer,
+                new[] { "build", "Consumer.csproj", "--no-incremental", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal" }.Concat(extra).ToArray());
+
+            // Strict: every DRV finding is an error.
+            File.WriteAllText(project, original.Replace("<NuGetAudit>false</NuGetAudit>", "<NuGetAudit>false</NuGetAudit><DriverSafetyMode>strict</DriverSafetyMode>", StringComparison.Ordinal));
+            var strict = Build();
+            Assert.True(strict.ExitCode != 0, "the strict preset did not fail the build:\n" + strict.Describe());
+            Assert.Contains("error DRV1001", strict.Output, StringComparison.Ordinal);
+            Assert.Contains("error DRV2001", strict.Output, StringComparison.Ordinal);
+
+            // Strict, with the project's .editorconfig silencing each rule the consumer breaks: the build passes.
+            var broken = System.Text.RegularExpressions.Regex.Matches(strict.Output, @"error (DRV\d{4})").Select(m => m.Groups[1].Value).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToList();
+            File.WriteAllText(Path.Combine(consumer, ".editorconfig"),
+                "root = true\n[*.cs]\n" + string.Concat(broken.Select(id => $"dotnet_diagnostic.{id}.severity = none\n")));
+            var silenced = Build();
+            Assert.True(silenced.ExitCode == 0, "an .editorconfig severity of none did not override the strict preset:\n" + silenced.Describe());
+            Assert.DoesNotContain("DRV1001", silenced.Output, StringComparison.Ordinal);
+
+            // Recommended (the default), one rule raised to error by .editorconfig: that rule fails the build, the others warn.
+            File.WriteAllText(project, original);
+            File.WriteAllText(Path.Combine(consumer, ".editorconfig"), "root = true\n[*.cs]\ndotnet_diagnostic.DRV1002.severity = error\n");
+            var raised = Build();
+            Assert.True(raised.ExitCode != 0, "an .editorconfig severity of error did not fail the build:\n" + raised.Describe());
+            Assert.Contains("error DRV1002", raised.Output, StringComparison.Ordinal);
+            Assert.Contains("warning DRV1001", raised.Output, StringComparison.Ordinal);
+
+            // Recommended, warnings as errors (a CI build): fails on the warnings.
+            File.Delete(Path.Combine(consumer, ".editorconfig"));
+            var ci = Build("-p:TreatWarningsAsErrors=true");
+            Assert.True(ci.ExitCode != 0, "TreatWarningsAsErrors did not fail the build on DriverSafety warnings:\n" + ci.Describe());
+            Assert.Contains("error DRV1001", ci.Output, StringComparison.Ordinal);
+        }
+
+        /// <summary>
         /// A throw-away project in the folder <paramref name="name"/> of the work folder, with <paramref name="source"/> as
         /// Counter.cs and one PackageReference to the package. Nothing from the machine may leak in: no Directory.Build.*
         /// above the project, only the local feed (the folder of <paramref name="packageFile"/>), and a fresh
