@@ -77,7 +77,10 @@ internal static class Fixed
         internal SgTable? Sg;
     }
 
-    /// <summary>The check-then-set under the reservation; the table is built first and dropped if another begin won.</summary>
+    /// <summary>
+    /// The check-then-set under the reservation. The table is built before the lock is taken and dropped if another
+    /// begin won (the port's tables hold no pages until mapped, so dropping one is enough).
+    /// </summary>
     internal static int BeginCpuUdmabuf(Udmabuf ubuf)
     {
         var sg = SgTable.Alloc(ubuf.PageCount, Gfp.Kernel);
@@ -89,14 +92,11 @@ internal static class Fixed
         var ret = ubuf.Buf.Resv.LockInterruptible(null);
         if (ret != 0)
         {
-            sg.Free();
             return ret;
         }
 
-        var spare = ubuf.Sg is null ? null : sg;
         ubuf.Sg ??= sg;
         ubuf.Buf.Resv.Unlock();
-        spare?.Free();
         return 0;
     }
 

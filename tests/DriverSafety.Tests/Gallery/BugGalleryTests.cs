@@ -56,7 +56,19 @@ public sealed class BugGalleryTests
     /// Stories whose rules are not in this build yet (the lifetimes family, DRV3001-DRV3008): their markers say what
     /// they will report; until then they must report nothing, and their markers are not expected to fire.
     /// </summary>
-    private static readonly string[] PendingStories = [];
+    private static readonly string[] PendingStories =
+    [
+        "Stories/AtlanticHwtsRingFreeSize.cs",
+        "Stories/MipiDbiBeginCpuAccessLeftOpen.cs",
+        "Stories/MxsDcpUncheckedMapping.cs",
+        "Stories/NvmeDataMappingLeak.cs",
+        "Stories/Seed000_I915DoubleDmaMapping.cs",
+        "Stories/Seed001_VgemImportedMmap.cs",
+        "Stories/Seed003_PinnedVmapUnpinned.cs",
+        "Stories/Seed003_VunmapAfterUnlock.cs",
+        "Stories/Seed004_FreeCoherentOtherSize.cs",
+        "Stories/ShmemVmapMissingVunmap.cs",
+    ];
 
     /// <summary>What the README promises of `dotnet build` on the gallery.</summary>
     private const int MinFindings = 22;
