@@ -176,6 +176,37 @@ public sealed class BugGalleryTests
         Assert.All(findings, d => Assert.Equal(DiagnosticSeverity.Warning, d.Severity));
     }
 
+    [Fact]
+    public async Task The_readme_shows_what_the_build_prints()
+    {
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
+        var findings = await GalleryFindings.Value;
+
+        var excerpt = ReadmeFinding.Matches(readme).ToList();
+        Assert.InRange(excerpt.Count, 5, int.MaxValue);
+        foreach (var line in excerpt)
+        {
+            var file = line.Groups["file"].Value;
+            var lineNumber = int.Parse(line.Groups["line"].Value, CultureInfo.InvariantCulture);
+            var column = int.Parse(line.Groups["column"].Value, CultureInfo.InvariantCulture);
+            Assert.Contains(findings, d =>
+                Relative(d.Location.SourceTree!) == file &&
+                d.Location.GetLineSpan().StartLinePosition.Line + 1 == lineNumber &&
+                d.Location.GetLineSpan().StartLinePosition.Character + 1 == column &&
+                d.Id == line.Groups["id"].Value &&
+                d.GetMessage(CultureInfo.InvariantCulture) == line.Groups["message"].Value.TrimEnd('\r'));
+        }
+
+        Assert.Contains($"    {Pinned.Length} Warning(s)", readme, StringComparison.Ordinal);
+        Assert.Contains($"{Pinned.Length} findings across {Pinned.Select(p => p.Id).Distinct().Count()} rules", readme, StringComparison.Ordinal);
+        foreach (var tree in GalleryCompilation.Value.SyntaxTrees.Where(t => IsStory(t) || Relative(t).StartsWith("KnownMisses/", StringComparison.Ordinal)))
+        {
+            Assert.Contains($"`{Relative(tree)}`", readme, StringComparison.Ordinal);
+        }
+    }
+
+    private static readonly Regex ReadmeFinding = new(@"^(?<file>Stories/[^(]+)\((?<line>\d+),(?<column>\d+)\): warning (?<id>DRV\d{4}): (?<message>.*)$", RegexOptions.Multiline | RegexOptions.CultureInvariant);
+
     private static string Key(Diagnostic d) => $"{Relative(d.Location.SourceTree!)}({d.Location.GetLineSpan().StartLinePosition.Line + 1}): {d.Id}";
 
     private static string Relative(SyntaxTree tree) => Path.GetRelativePath(GalleryFolder, tree.FilePath).Replace(Path.DirectorySeparatorChar, '/');
