@@ -1,15 +1,16 @@
-// mipi_dbi_buf_copy() in tinydrm (drivers/gpu/drm/tinydrm/mipi-dbi.c, Noralf Trønnes, v4.x), read against the dma-buf
+// mipi_dbi_buf_copy() (drivers/gpu/drm/drm_mipi_dbi.c, tinydrm's mipi-dbi.c before 2019; as of the v5.x kernels, e.g.
+// in the dri-devel patches of July 2020 that touch its "Format is not supported" branch), read against the dma-buf
 // CPU-access contract that commit 1ffe09590121 ("udmabuf: fix dma-buf cpu access", Gurchetan Singh, 2019) spells out:
 // "CPU access from the importer must be surrounded by {begin,end}_cpu_access".
 //
 // The story. The SPI panel drivers copy the framebuffer into a transfer buffer, converting the pixel format on the
 // way. For an imported framebuffer the copy is bracketed by dma_buf_begin_cpu_access() and
-// dma_buf_end_cpu_access(), so the exporter can make the buffer coherent for the CPU and back. In the tinydrm-era
-// function an unsupported format returned -EINVAL from the middle of the bracket: the end was skipped, and the
-// exporter was left believing the CPU still owned the buffer.
+// dma_buf_end_cpu_access(), so the exporter can make the buffer coherent for the CPU and back. In those versions the
+// default case of the format switch (an unsupported format) did "return -EINVAL;" from the middle of the bracket:
+// the end was skipped, and the exporter was left believing the CPU still owned the buffer.
 //
-// The fix. Today's mipi_dbi_buf_copy() sets ret = -EINVAL and falls through to the end of CPU access (through
-// drm_gem_fb_end_cpu_access()); the fixed twin does the same.
+// The fix. Today's mipi_dbi_buf_copy() sets ret = -EINVAL in that branch and falls through to the end of CPU access
+// (drm_gem_fb_end_cpu_access()); the fixed twin does the same.
 //
 // Rule: DRV3001 at the begin (a scoped resource: ended in the method that began it, on every path), the early exit
 // as additional location.

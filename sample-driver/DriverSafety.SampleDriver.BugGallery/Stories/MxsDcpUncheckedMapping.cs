@@ -3,8 +3,8 @@
 //
 // The story. The i.MX data co-processor driver maps its key and descriptor buffers with dma_map_single() and hands
 // the bus addresses straight to the engine. A mapping can fail - the IOMMU or swiotlb is out of space - and then
-// the address is DMA_MAPPING_ERROR, which the hardware would happily use. With CONFIG_DMA_API_DEBUG the kernel says
-// so: "DMA-API: mxs-dcp 80028000.crypto: device driver failed to check map error".
+// the address is DMA_MAPPING_ERROR, which the hardware would happily use. CONFIG_DMA_API_DEBUG reports every such
+// unchecked handle ("device driver failed to check map error").
 //
 // The fix. After dma_map_single(), call dma_mapping_error() before the address goes anywhere, and fail the request
 // if it says so (the sample driver's DmaApi.MapPage names MappingError as the check every handle must pass).

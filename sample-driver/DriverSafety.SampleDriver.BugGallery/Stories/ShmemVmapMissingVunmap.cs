@@ -1,10 +1,11 @@
 // Commit df4aaf015775 ("drm/shmem-helper: Add missing vunmap on error"), Dmitry Osipenko, 2022 (posted in his
-// shrinker series, "[PATCH v6 10/22]" on dri-devel, May 2022; reviewed by Daniel Vetter).
+// shrinker series on dri-devel, May-June 2022; pushed by Daniel Vetter); it fixes 49a3f51dfeee ("drm/gem: Use struct
+// dma_buf_map in GEM vmap ops and convert GEM backends").
 //
 // The story. drm_gem_shmem_vmap_locked() maps an imported buffer through the exporter with dma_buf_vmap(). The
-// shmem helpers cannot use an I/O-memory mapping, so when the exporter returned one, the function failed with an
-// error - after dma_buf_vmap() had succeeded, without dma_buf_vunmap(). Each attempt leaked a kernel mapping and the
-// exporter's vmap count.
+// shmem helpers cannot use an I/O-memory mapping: "The vmapping of dma-buf may succeed, but DRM SHMEM rejects the
+// IOMEM mapping", and the function failed with -EIO after dma_buf_vmap() had succeeded, without dma_buf_vunmap().
+// Each attempt leaked the exporter's mapping and its vmap count.
 //
 // The fix. Unmap on that error path before returning. The helper here states what it hands its caller: the mapping,
 // under the reservation lock, on success only (its own [Begins]); the rejected mapping is not handed over.
