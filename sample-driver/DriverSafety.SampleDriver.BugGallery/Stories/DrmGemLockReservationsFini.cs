@@ -1,13 +1,14 @@
-// "[PATCH v1] drm/gem: Properly annotate WW context on drm_gem_lock_reservations() error", Dmitry Osipenko,
-// dri-devel, 12 Apr 2022.
+// "drm/gem: Properly annotate WW context on drm_gem_lock_reservations() error", Dmitry Osipenko, dri-devel, April 2022
+// (2939deac1fa2 in drm-misc, pulled with drm-misc-next-fixes-2022-08-10: "gem: Annotate WW context in error paths").
 //
 // The story. drm_gem_lock_reservations() locks the reservations of a job's buffers under one wound/wait acquire
 // context, which it initialises with ww_acquire_init(). On success the caller later unlocks everything and calls
-// ww_acquire_fini(). On the error path (a lock interrupted by a signal) it dropped the reservations it held but
-// returned without ww_acquire_fini(): the acquire context, which lockdep tracks like a held lock
-// (reservation_ww_class_acquire), stayed "held" when the ioctl returned to user space.
+// ww_acquire_fini(). On its error paths (a lock interrupted by a signal) it dropped the reservations it held and
+// called ww_acquire_done() - which only says no more locks will be taken - instead of ww_acquire_fini(): the acquire
+// context, which lockdep tracks like a held lock (reservation_ww_class_acquire), stayed "held" when the ioctl
+// returned to user space.
 //
-// The fix. Call ww_acquire_fini() on the error path too. Here the context's lockdep map is an annotated lock type of
+// The fix. ww_acquire_fini() on the error paths. Here the context's lockdep map is an annotated lock type of
 // the driver (AcquireTicket: ww_acquire_init acquires it, ww_acquire_fini releases it, as lockdep models it), and the
 // locking is retold inside the submit path that uses it (lock both buffers, add the job's fence, unlock, fini).
 //
@@ -47,6 +48,7 @@ internal static class Buggy
         var ret = src.Resv.LockInterruptible(ticket.Ctx);
         if (ret != 0)
         {
+            ticket.Ctx.Done();
             return ret;
         }
 
@@ -54,6 +56,7 @@ internal static class Buggy
         if (ret != 0)
         {
             src.Resv.Unlock();
+            ticket.Ctx.Done();
             return ret;
         }
 

@@ -30,7 +30,7 @@ public sealed class BugGalleryTests
     [
         ("Stories/AhciNcqInterruptAllocation.cs", 27, "DRV2001"),
         ("Stories/DmaBufMmapSelfImport.cs", 31, "DRV1006"),
-        ("Stories/DrmGemLockReservationsFini.cs", 46, "DRV1003"),
+        ("Stories/DrmGemLockReservationsFini.cs", 47, "DRV1003"),
         ("Stories/DrmGetUniqueUnderSpinlock.cs", 42, "DRV2001"),
         ("Stories/DrmGetUniqueUnderSpinlock.cs", 56, "DRV2001"),
         ("Stories/HugetlbSurplusDoubleUnlock.cs", 34, "DRV1009"),
