@@ -1,5 +1,5 @@
-// "[PATCH] mm, hugetlb: Fix a double unlock bug in alloc_surplus_huge_page()", Dan Carpenter (found by Smatch),
-// linux-mm, 9 Jan 2018.
+// "[PATCH] mm, hugetlb: Fix a double unlock bug in alloc_surplus_huge_page()", Dan Carpenter, linux-mm, 9 Jan 2018;
+// it fixes b27f11e5e675 ("mm, hugetlb: get rid of surplus page accounting tricks").
 //
 // The story. The hugetlb allocation rework left alloc_surplus_huge_page() with one exit label for every path:
 // check the overcommit limit under hugetlb_lock, drop the lock to allocate a fresh huge page (the allocation
@@ -7,7 +7,8 @@
 // allocation failed, the code jumped to out_unlock too, with the lock already dropped: the spinlock was released a
 // second time.
 //
-// The fix. The failed allocation returns directly instead of jumping to the unlock.
+// The fix. "We aren't holding the hugetlb_lock so there is no need to unlock": the failed allocation returns NULL
+// instead of jumping to the unlock.
 //
 // Rules: DRV1004 at the unlock reached without the lock on one path, and DRV1009 at the first acquire: at the label
 // the lock is held on the paths that come from it, not on the one from the failed allocation.

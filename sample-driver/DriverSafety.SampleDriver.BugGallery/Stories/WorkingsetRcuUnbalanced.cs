@@ -1,8 +1,8 @@
-// "workingset: add missing rcu_read_unlock() in lru_gen_refault()", Nhat Pham, linux-mm, 2023; it fixes
-// "workingset: refactor LRU refault to expose refault recency check", a patch of the cachestat series.
+// "workingset: add missing rcu_read_unlock() in lru_gen_refault()", mm tree / linux-next, spring 2023; it fixes
+// "workingset: refactor LRU refault to expose refault recency check", a patch of Nhat Pham's cachestat series.
 //
 // The story. lru_gen_refault() looks up the memory cgroup and lruvec of an evicted page inside an RCU read-side
-// critical section. The refactor split out the recency check and added an early exit to the function that returned
+// critical section. The refactor split out the recency check and left a way out of the function that returned
 // with the RCU read lock still held: every later sleep on that CPU would be a sleep in an RCU read-side section,
 // and the grace period would never end.
 //
