@@ -10,6 +10,7 @@ namespace DriverSafety.Analyzers
         private const string Locking = "DriverSafety.Locking";
         private const string Annotations = "DriverSafety.Annotations";
         private const string Context = "DriverSafety.Context";
+        private const string Lifetimes = "DriverSafety.Lifetimes";
 
         public const string GuardedMemberWithoutLockId = "DRV1001";
         public const string RequiredLockNotHeldId = "DRV1002";
@@ -28,6 +29,14 @@ namespace DriverSafety.Analyzers
         public const string UnbalancedContextId = "DRV2003";
         public const string AllocationFlagsUnknownId = "DRV2004";
         public const string PublicMemberMaySleepId = "DRV9003";
+        public const string ResourceNotEndedId = "DRV3001";
+        public const string ResourceBegunTwiceId = "DRV3002";
+        public const string EndDoesNotMatchBeginId = "DRV3003";
+        public const string EndWithoutBeginId = "DRV3004";
+        public const string RequiredStateNotEstablishedId = "DRV3005";
+        public const string LockReleasedWhileResourceDependsId = "DRV3006";
+        public const string NoReassignAssignedId = "DRV3007";
+        public const string MappingUsedBeforeCheckId = "DRV3008";
         public const string AnnotationDoesNotResolveId = "DRV9001";
         public const string AnnotationMisappliedId = "DRV9002";
 
@@ -143,6 +152,53 @@ namespace DriverSafety.Analyzers
             Annotations, DiagnosticSeverity.Info, isEnabledByDefault: true,
             description: "A public or protected method inferred to sleep lacks [MightSleep]: callers in other assemblies, where only annotations count, cannot see it sleeps.",
             helpLinkUri: HelpLinkBase + PublicMemberMaySleepId + ".md");
+        public static readonly DiagnosticDescriptor ResourceNotEnded = Create(
+            ResourceNotEndedId, Lifetimes,
+            "Resource not ended",
+            "'{0}' begun here on '{1}' is still open where '{2}' exits ({3}){4}",
+            "A resource begun in the method (a DMA mapping, a vmap, a pin, CPU access) is not ended on some path, and is neither stored, returned, nor declared by the method's own [Begins]; a resource on a parameter's or field's target must be unwound on every failure exit.");
+
+        public static readonly DiagnosticDescriptor ResourceBegunTwice = Create(
+            ResourceBegunTwiceId, Lifetimes,
+            "Resource begun twice",
+            "Beginning '{0}' on '{1}', which {2}: prove it free first (a [StateTest] branch, a [RequiresNotState] contract, or an [EnsuresNotState] or [Ends] call earlier on the path)",
+            "An exclusive resource (a DMA mapping) is begun on a target that has it, may have it on some path, or is not proved free of it: the double mapping of seed 000.");
+
+        public static readonly DiagnosticDescriptor EndDoesNotMatchBegin = Create(
+            EndDoesNotMatchBeginId, Lifetimes,
+            "End does not match begin",
+            "Ending '{0}' on '{1}' with {2} '{3}', but it was begun with '{4}'{5}",
+            "An [Ends] call's Match arguments differ from those of the call that began the resource (dma_free_coherent with another size, unmap with another direction).");
+
+        public static readonly DiagnosticDescriptor EndWithoutBegin = Create(
+            EndWithoutBeginId, Lifetimes,
+            "End without begin",
+            "Ending '{0}' on '{1}', which {2}",
+            "A resource is ended where the target is known not to have it on some path reaching the call: a double unmap, or an unmap after a failed map.");
+
+        public static readonly DiagnosticDescriptor RequiredStateNotEstablished = Create(
+            RequiredStateNotEstablishedId, Lifetimes,
+            "Required state not established",
+            "Calling '{0}' requires '{1}' {2} '{3}', but {4}",
+            "A [RequiresState]/[RequiresNotState] member is called where the target's state is not proved by a [StateTest] branch, a contract, or an earlier call.");
+
+        public static readonly DiagnosticDescriptor LockReleasedWhileResourceDepends = Create(
+            LockReleasedWhileResourceDependsId, Lifetimes,
+            "Lock released while a resource depends on it",
+            "Releasing lock '{0}' while '{1}' begun on '{2}' depends on it: end it before the release",
+            "A lock is released while a resource begun with While = that lock is still open (a vmap must stay under the reservation lock until vunmap).");
+
+        public static readonly DiagnosticDescriptor NoReassignAssigned = Create(
+            NoReassignAssignedId, Lifetimes,
+            "Assignment to a no-reassign member",
+            "'{0}' is [NoReassign]: it may be assigned only in constructors, initializers and members of '{1}'",
+            "A [NoReassign] member is assigned outside constructors, initializers and the members of its declaring type (vma->vm_file, seed 001).");
+
+        public static readonly DiagnosticDescriptor MappingUsedBeforeCheck = Create(
+            MappingUsedBeforeCheckId, Lifetimes,
+            "Mapping used before its error check",
+            "The handle '{0}' of '{1}' begun here is {2} before it is passed to '{3}'",
+            "A mapping handle whose [Begins] names CheckedBy is stored, passed or returned on a path where it was not first passed to that method (dma_mapping_error).");
 
         public static readonly DiagnosticDescriptor AnnotationDoesNotResolve = Create(
             AnnotationDoesNotResolveId, Annotations,

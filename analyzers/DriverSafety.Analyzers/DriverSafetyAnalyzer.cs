@@ -31,6 +31,14 @@ namespace DriverSafety.Analyzers
             Descriptors.UnbalancedContext,
             Descriptors.AllocationFlagsUnknown,
             Descriptors.PublicMemberMaySleep,
+            Descriptors.ResourceNotEnded,
+            Descriptors.ResourceBegunTwice,
+            Descriptors.EndDoesNotMatchBegin,
+            Descriptors.EndWithoutBegin,
+            Descriptors.RequiredStateNotEstablished,
+            Descriptors.LockReleasedWhileResourceDepends,
+            Descriptors.NoReassignAssigned,
+            Descriptors.MappingUsedBeforeCheck,
             Descriptors.AnnotationDoesNotResolve,
             Descriptors.AnnotationMisapplied);
 

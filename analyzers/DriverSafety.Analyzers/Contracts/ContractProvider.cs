@@ -71,6 +71,9 @@ namespace DriverSafety.Analyzers.Contracts
             });
         }
 
+        /// <summary>The symbol's own annotations as the family readers parsed them (not inherited).</summary>
+        public OwnAnnotations OwnOf(ISymbol symbol) => Own(symbol.OriginalDefinition);
+
         /// <summary>The annotation problems of the symbol's own attributes (reported once, on the declaring member).</summary>
         public ImmutableArray<AnnotationProblem> ProblemsOf(ISymbol symbol) => Own(symbol.OriginalDefinition).Problems;
 

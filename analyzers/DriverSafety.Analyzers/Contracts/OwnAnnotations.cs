@@ -12,6 +12,8 @@ namespace DriverSafety.Analyzers.Contracts
         public ImmutableArray<LockClause> Excludes { get; set; } = ImmutableArray<LockClause>.Empty;
         public ImmutableArray<LockClause> AssertsHeld { get; set; } = ImmutableArray<LockClause>.Empty;
         public ImmutableArray<GuardClause> GuardedBy { get; set; } = ImmutableArray<GuardClause>.Empty;
+        public ImmutableArray<LifetimeClause> Lifetimes { get; set; } = ImmutableArray<LifetimeClause>.Empty;
+        public bool NoReassign { get; set; }
         public ImmutableArray<AnnotationProblem> Problems { get; set; } = ImmutableArray<AnnotationProblem>.Empty;
 
         public bool IsEmpty => Acquires.IsEmpty && TryAcquires.IsEmpty && Releases.IsEmpty && Requires.IsEmpty && Excludes.IsEmpty && AssertsHeld.IsEmpty;

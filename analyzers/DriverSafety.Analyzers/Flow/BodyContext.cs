@@ -131,7 +131,7 @@ namespace DriverSafety.Analyzers.Flow
                 }
             }
 
-            return state;
+            return state.Enter(this, contracts);
         }
 
         /// <summary>

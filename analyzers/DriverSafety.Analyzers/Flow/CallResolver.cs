@@ -14,6 +14,7 @@ namespace DriverSafety.Analyzers.Flow
             new ContextEffects(),
             new BuiltInLockModels(),
             new LockContractEffects(),
+            new LifetimeContractEffects(),
             new SummaryEffects());
 
         private readonly EffectResolution _resolution;

@@ -178,21 +178,59 @@ namespace DriverSafety.Analyzers.Flow
         }
     }
 
-    /// <summary>What the context is at a point: atomic or not, IRQs off or not, and what made it so (for messages and the additional location).</summary>
+    /// <summary>
+    /// What the context is at a point: atomic or not, IRQs off or not, and what made it so (for messages and the
+    /// additional location). The description is built only when a finding asks for it.
+    /// </summary>
     internal readonly struct AtomicReason
     {
+        private readonly byte _source;
+        private readonly HeldLock? _lock;
+        private readonly IOperation? _raise;
+        private readonly ContextState? _context;
+        private readonly string? _description;
+        private readonly Location? _began;
+
         public AtomicReason(bool atomic, bool irqsOff, string description, Location? began)
+            : this(atomic, irqsOff, 0, null, null, null)
         {
+            _description = description;
+            _began = began;
+        }
+
+        private AtomicReason(bool atomic, bool irqsOff, byte source, HeldLock? held, IOperation? raise, ContextState? context)
+        {
+            _began = null;
             Atomic = atomic;
             IrqsOff = irqsOff;
-            Description = description;
-            Began = began;
+            _source = source;
+            _lock = held;
+            _raise = raise;
+            _context = context;
+            _description = null;
         }
 
         public bool Atomic { get; }
         public bool IrqsOff { get; }
-        public string Description { get; }
-        public Location? Began { get; }
+        /// <summary>Where the atomic context began (the acquire, the raise, the [AtomicContext] attribute), if anywhere here.</summary>
+        public Location? Began => _source switch
+        {
+            1 or 4 => _lock!.Site?.Syntax.GetLocation(),
+            2 or 5 => _raise?.Syntax.GetLocation(),
+            3 or 6 => _context!.BaseLocation,
+            _ => _began,
+        };
+
+        public string Description => _description ?? _source switch
+        {
+            1 => $"lock '{_lock!.Lock}' is held with IRQs disabled",
+            2 => _raise is null ? "IRQs are disabled by the caller" : $"IRQs are disabled by '{NameOf(_raise)}'",
+            3 => $"{_context!.BaseName} runs with IRQs disabled ([AtomicContext(IrqsOff = true)])",
+            4 => _lock!.Origin == HoldOrigin.Acquired ? $"spinning lock '{_lock.Lock}' is held" : $"spinning lock '{_lock.Lock}' is held (required on entry)",
+            5 => _raise is null ? "the atomic depth is raised by the caller" : $"the atomic depth is raised by '{NameOf(_raise)}'",
+            6 => $"{_context!.BaseName} runs in atomic context ([AtomicContext])",
+            _ => string.Empty,
+        };
 
         /// <summary>
         /// The context in <paramref name="state"/>, leaving out the spinning locks in <paramref name="released"/> (a callee
@@ -222,36 +260,34 @@ namespace DriverSafety.Analyzers.Flow
 
             if (irqLock is not null)
             {
-                return new AtomicReason(true, true, $"lock '{irqLock.Lock}' is held with IRQs disabled", irqLock.Site?.Syntax.GetLocation());
+                return new AtomicReason(true, true, 1, irqLock, null, null);
             }
 
             if (ctx.IrqRaises.Length > 0)
             {
                 var raise = ctx.IrqRaises[ctx.IrqRaises.Length - 1];
-                return new AtomicReason(true, true, raise is null ? "IRQs are disabled by the caller" : $"IRQs are disabled by '{NameOf(raise)}'", raise?.Syntax.GetLocation());
+                return new AtomicReason(true, true, 2, null, raise, null);
             }
 
             if (ctx.Base == ContextBase.IrqsOff)
             {
-                return new AtomicReason(true, true, $"{ctx.BaseName} runs with IRQs disabled ([AtomicContext(IrqsOff = true)])", ctx.BaseLocation);
+                return new AtomicReason(true, true, 3, null, null, ctx);
             }
 
             if (spinLock is not null)
             {
-                return new AtomicReason(true, false,
-                    spinLock.Origin == HoldOrigin.Acquired ? $"spinning lock '{spinLock.Lock}' is held" : $"spinning lock '{spinLock.Lock}' is held (required on entry)",
-                    spinLock.Site?.Syntax.GetLocation());
+                return new AtomicReason(true, false, 4, spinLock, null, null);
             }
 
             if (ctx.AtomicRaises.Length > 0)
             {
                 var raise = ctx.AtomicRaises[ctx.AtomicRaises.Length - 1];
-                return new AtomicReason(true, false, raise is null ? "the atomic depth is raised by the caller" : $"the atomic depth is raised by '{NameOf(raise)}'", raise?.Syntax.GetLocation());
+                return new AtomicReason(true, false, 5, null, raise, null);
             }
 
             if (ctx.Base == ContextBase.Atomic)
             {
-                return new AtomicReason(true, false, $"{ctx.BaseName} runs in atomic context ([AtomicContext])", ctx.BaseLocation);
+                return new AtomicReason(true, false, 6, null, null, ctx);
             }
 
             return default;

@@ -17,6 +17,11 @@ namespace DriverSafety.Analyzers.Flow
         private AccessPath? PathOf(CfgInfo info, IOperation? operation)
         {
             operation = StripConversions(operation);
+            if (operation is IDeclarationExpressionOperation declaration)
+            {
+                operation = StripConversions(declaration.Expression);
+            }
+
             switch (operation)
             {
                 case IInstanceReferenceOperation:
@@ -55,9 +60,15 @@ namespace DriverSafety.Analyzers.Flow
         }
 
         /// <summary>The key facts about a value hang off: a local, a flow capture, or the call that produced it.</summary>
-        private static ValueKey? KeyOf(IOperation? operation)
+        internal static ValueKey? KeyOf(IOperation? operation)
         {
             operation = StripConversions(operation);
+            if (operation is IDeclarationExpressionOperation declaration)
+            {
+                // `out var h`: the declared local.
+                operation = StripConversions(declaration.Expression);
+            }
+
             return operation switch
             {
                 ILocalReferenceOperation local => ValueKey.Local(local.Local),

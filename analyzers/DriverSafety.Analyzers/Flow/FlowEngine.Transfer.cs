@@ -92,13 +92,15 @@ namespace DriverSafety.Analyzers.Flow
                     case ISimpleAssignmentOperation assignment:
                         state = VisitTargetReceiver(assignment.Target, state, Access.Write);
                         state = Visit(assignment.Value, state, Access.Read);
-                        state = CheckMember(assignment.Target, Access.Write, state);
+                        var written = WrittenLocation(assignment.Target);
+                        state = CheckMember(written, Access.Write, state);
                         if (state is not null)
                         {
                             Observer?.OnAssignment(new AssignmentEvent(_engine._body, assignment, assignment.Target, assignment.Value, state));
                         }
 
-                        return Store(assignment.Target, assignment.Value, state);
+                        state = Store(assignment.Target, assignment.Value, state);
+                        return state is null ? null : StoreMember(written, assignment.Value, state);
 
                     case ICompoundAssignmentOperation compound:
                         state = VisitTargetReceiver(compound.Target, state, Access.ReadWrite);
@@ -307,6 +309,35 @@ namespace DriverSafety.Analyzers.Flow
                 }
 
                 return state;
+            }
+
+            /// <summary>
+            /// The member an assignment writes: its target, or, where the CFG captured the target's location first
+            /// (<c>f.X ??= v</c> assigns through a capture of <c>f.X</c>), the field or property that capture stands for.
+            /// </summary>
+            private IOperation WrittenLocation(IOperation target) =>
+                StripConversions(target) is IFlowCaptureReferenceOperation location && _info.Captures.TryGetValue(location.Id, out var captured) &&
+                captured is IFieldReferenceOperation or IPropertyReferenceOperation
+                    ? captured
+                    : target;
+
+            /// <summary>A store into a field, property or element: every domain hears what was stored where.</summary>
+            private FlowState StoreMember(IOperation target, IOperation value, FlowState state)
+            {
+                var (member, instance) = target switch
+                {
+                    IFieldReferenceOperation field => ((ISymbol?)field.Field, field.Instance),
+                    IPropertyReferenceOperation property => (property.Property, property.Instance),
+                    IArrayElementReferenceOperation element => (null, element.ArrayReference),
+                    _ => ((ISymbol?)null, (IOperation?)null),
+                };
+                if (member is null && target is not IArrayElementReferenceOperation)
+                {
+                    return state;
+                }
+
+                var instancePath = member is { IsStatic: true } ? AccessPath.ForStatic(member.ContainingType) : _engine.PathOf(_info, instance);
+                return state.StoreMember(new Domains.MemberStore(member, instancePath, KeyOf(instance), value, KeyOf(value), _engine._contracts));
             }
 
             /// <summary><c>b = !b</c>: every fact on the value flips.</summary>

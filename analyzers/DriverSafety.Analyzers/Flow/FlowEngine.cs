@@ -327,7 +327,8 @@ namespace DriverSafety.Analyzers.Flow
                 run.Exit = run.Exit is null ? state : FlowState.Join(run.Exit, state, ExitMerge(run.Exit, state));
                 if (reportingPass && run.TopLevel)
                 {
-                    _observer.OnExit(new ExitEvent(_body, ExitLocations.Of(source, branch, _body.BodySyntax), ExitKind.Return, state));
+                    _observer.OnExit(new ExitEvent(_body, ExitLocations.Of(source, branch, _body.BodySyntax), ExitKind.Return, state,
+                        branch.Semantics == ControlFlowBranchSemantics.Return ? source.BranchValue : null));
                 }
 
                 return;

@@ -27,6 +27,8 @@ namespace DriverSafety.Analyzers.Flow
         public ContextState Context => (ContextState)_values[DomainRegistry.Context.Slot];
 
         public FlowState WithContext(ContextState context) => With(DomainRegistry.Context, context);
+        /// <summary>The lifetime family's facts: objects' states and the resources begun in the body.</summary>
+        public ObjectSet Objects => (ObjectSet)_values[DomainRegistry.Objects.Slot];
 
         public object Get(Domain domain) => _values[domain.Slot];
 
@@ -59,6 +61,48 @@ namespace DriverSafety.Analyzers.Flow
                 }
 
                 state = state.With(domain, refined);
+            }
+
+            return state;
+        }
+
+        /// <summary>The state where the member read "<paramref name="test"/>" is <paramref name="truth"/>, or null when no path can get there.</summary>
+        public FlowState? AssumeMember(MemberRead read, ValueTest test, bool truth)
+        {
+            var state = this;
+            foreach (var domain in DomainRegistry.All)
+            {
+                var refined = domain.AssumeMember(state.Get(domain), state, read, test, truth);
+                if (refined is null)
+                {
+                    return null;
+                }
+
+                state = state.With(domain, refined);
+            }
+
+            return state;
+        }
+
+        /// <summary>The state after a store into a field, property or element.</summary>
+        public FlowState StoreMember(MemberStore store)
+        {
+            var state = this;
+            foreach (var domain in DomainRegistry.All)
+            {
+                state = state.With(domain, domain.StoreMember(state.Get(domain), state, store));
+            }
+
+            return state;
+        }
+
+        /// <summary>The state on entry to a body, each domain applying the body's own contract of its family.</summary>
+        public FlowState Enter(BodyContext body, Contracts.ContractProvider contracts)
+        {
+            var state = this;
+            foreach (var domain in DomainRegistry.All)
+            {
+                state = state.With(domain, domain.Enter(state.Get(domain), body, contracts));
             }
 
             return state;

@@ -118,13 +118,17 @@ namespace DriverSafety.Analyzers.Flow
     /// <summary>Control leaves the body at <see cref="Location"/> with <see cref="State"/>.</summary>
     internal sealed class ExitEvent
     {
-        public ExitEvent(BodyContext body, Location location, ExitKind kind, FlowState state)
+        public ExitEvent(BodyContext body, Location location, ExitKind kind, FlowState state, IOperation? returned = null)
         {
             Body = body;
             Location = location;
             Kind = kind;
             State = state;
+            Returned = returned;
         }
+
+        /// <summary>The value a <c>return</c> hands back (null for a valueless exit or a throw).</summary>
+        public IOperation? Returned { get; }
 
         public BodyContext Body { get; }
         public Location Location { get; }

@@ -13,6 +13,7 @@ namespace DriverSafety.Analyzers.Rules
             new CompositeObserver(ImmutableArray.Create<IFlowObserver>(
                 new LockingRules(contracts, report),
                 new ContextRules(contracts, summaries, report),
+                new LifetimeRules(contracts, report),
                 new WholeProgram.LockOrderCollector(facts.LockOrder),
                 new LockOrderRules(contracts, facts, report),
                 new WholeProgram.ReclaimCollector(contracts, facts.Reclaim),

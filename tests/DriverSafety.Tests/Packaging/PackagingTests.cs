@@ -130,7 +130,9 @@ namespace DriverSafety.Tests.Packaging
                 Expected("DRV1002", sourceFile, ConsumerSource, "Reset(); // DRV1002"),
                 // DRV2001 at the call that sleeps, through the helper's body.
                 Expected("DRV2001", sourceFile, ConsumerSource, "Pause(); // DRV2001"),
-            };
+                // DRV3005 at the invocation: the object's state is not proved.
+                Expected("DRV3005", sourceFile, ConsumerSource, "obj.MmapNative(); // DRV3005"),
+            }.OrderBy(s => s, StringComparer.Ordinal).ToArray(); // as DriverSafetyWarnings orders them
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
                 "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
@@ -155,7 +157,11 @@ namespace DriverSafety.Tests.Packaging
             string log = build.Describe();
 
             Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
-            var expected = new[] { Expected("DRV1007", sourceFile, LockOrderConsumerSource, "Evict(); // DRV1007") };
+            var expected = new[]
+            {
+                Expected("DRV1007", sourceFile, LockOrderConsumerSource, "Evict(); // DRV1007"),
+                Expected("DRV1008", sourceFile, LockOrderConsumerSource, "Slab.Kmalloc(4096, Gfp.Kernel); // DRV1008"),
+            };
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
                 "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
@@ -171,6 +177,13 @@ namespace DriverSafety.Tests.Packaging
             Assert.Equal(LineOf(LockOrderConsumerSource, "Evict(); // DRV1007"), Line(result.GetProperty("locations")[0]));
             var related = result.GetProperty("relatedLocations").EnumerateArray().Select(Line).ToArray();
             Assert.Equal(new[] { LineOf(LockOrderConsumerSource, "PinPages(); // the other order") }, related);
+
+            // DRV1008, also at compilation end: the held lock's acquire and the notifier's acquisition as related locations.
+            var reclaim = Assert.Single(document.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "DRV1008");
+            Assert.Equal(LineOf(LockOrderConsumerSource, "Slab.Kmalloc(4096, Gfp.Kernel); // DRV1008"), Line(reclaim.GetProperty("locations")[0]));
+            Assert.Equal(
+                new[] { LineOf(LockOrderConsumerSource, "StructMutex.Lock(); // held"), LineOf(LockOrderConsumerSource, "StructMutex.Lock(); // in reclaim") },
+                reclaim.GetProperty("relatedLocations").EnumerateArray().Select(Line).ToArray());
         }
 
         private static int LineOf(string source, string marker) => 1 + source.Take(source.IndexOf(marker, StringComparison.Ordinal)).Count(c => c == '\n');
@@ -217,6 +230,44 @@ namespace DriverSafety.Tests.Packaging
                         MmapLock.Lock();
                         PinPages(); // the other order
                         MmapLock.Unlock();
+                    }
+
+                    public static void GetPages()
+                    {
+                        StructMutex.Lock(); // held
+                        Slab.Kmalloc(4096, Gfp.Kernel); // DRV1008
+                        StructMutex.Unlock();
+                    }
+                }
+
+                [System.Flags, AllocationFlags]
+                public enum Gfp : uint
+                {
+                    None = 0,
+                    [MaySleepFlag] DirectReclaim = 1,
+                    [ReclaimFlag] Io = 2,
+                    [ReclaimFlag] Fs = 4,
+                    Kernel = DirectReclaim | Io | Fs,
+                    NoIo = DirectReclaim,
+                }
+
+                public static class Slab
+                {
+                    [Allocates("gfp")] public static byte[] Kmalloc(int size, Gfp gfp) => new byte[size];
+                }
+
+                public interface INotifier
+                {
+                    [ReclaimContext] int Invalidate(long start);
+                }
+
+                public sealed class UserptrNotifier : INotifier
+                {
+                    public int Invalidate(long start)
+                    {
+                        Drm.StructMutex.Lock(); // in reclaim
+                        Drm.StructMutex.Unlock();
+                        return 0;
                     }
                 }
             }
@@ -300,8 +351,9 @@ namespace DriverSafety.Tests.Packaging
         }
 
         /// <summary>
-        /// A Mutex lock type, a counter guarded by it, correct uses (which must stay silent) and exactly two bugs:
-        /// an unguarded write (DRV1001) and a [Requires] call without the lock (DRV1002).
+        /// A Mutex lock type, a counter guarded by it, correct uses (which must stay silent) and exactly three bugs:
+        /// an unguarded write (DRV1001), a [Requires] call without the lock (DRV1002) and a [RequiresNotState] call on an
+        /// object whose state is not proved (DRV3005).
         /// </summary>
         private const string ConsumerSource = """
             using DriverSafety;
@@ -378,6 +430,29 @@ namespace DriverSafety.Tests.Packaging
                         _lock.Lock();
                         Pause(); // DRV2001
                         _lock.Unlock();
+                    }
+                }
+
+                public sealed class Gem
+                {
+                    [StateTest("imported")] public object Attach;
+
+                    [RequiresNotState("imported")]
+                    public int MmapNative()
+                    {
+                        return 0;
+                    }
+
+                    public int MmapChecked()
+                    {
+                        if (Attach != null)
+                            return -22;
+                        return MmapNative();
+                    }
+
+                    public static int Mmap(Gem obj)
+                    {
+                        return obj.MmapNative(); // DRV3005
                     }
                 }
             }

@@ -45,6 +45,105 @@ public sealed class MutationTests
         Assert.True(failures.Count == 0, "The analyzer threw on broken code:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
     }
 
+    /// <summary>Execution-context and reclaim code (the seed-004 allocator, IRQ save/restore, handlers, memalloc scopes, a notifier).</summary>
+    private const string ContextDriver = """
+        public interface INotifier
+        {
+            [ReclaimContext] int Invalidate(long start);
+        }
+
+        public sealed class Notifier : INotifier
+        {
+            public static readonly Mutex StructMutex = new Mutex();
+
+            public int Invalidate(long start) { StructMutex.Lock(); StructMutex.Unlock(); return 0; }
+        }
+
+        public static class Arm
+        {
+            public static byte[]? DmaAllocCoherent(int size, Gfp gfp)
+            {
+                if ((gfp & Gfp.DirectReclaim) == 0)
+                {
+                    return new byte[size];
+                }
+
+                return RemapAlloc(size, gfp | Gfp.Zero);
+            }
+
+            private static byte[]? RemapAlloc(int size, Gfp gfp) => gfp.HasFlag(Gfp.Io) ? Slab.Kmalloc(size, gfp) : Slab.Kmalloc(size, Gfp.Atomic);
+        }
+
+        public sealed class Dev
+        {
+            private readonly SpinLock _lock = new SpinLock();
+            private Gfp _gfp = Gfp.Kernel;
+            private int _count;
+
+            public void Probe()
+            {
+                Irqs.RequestIrq(5, OnIrq);
+                Irqs.RequestIrq(6, irq => { _lock.Lock(); _count++; _lock.Unlock(); return 1; });
+                Timers.Setup(data => Slab.Kmalloc(8, _gfp));
+                WorkQueue.Queue(() => Sched.Msleep(1));
+            }
+
+            private int OnIrq(int irq) { Arm.DmaAllocCoherent(64, Gfp.Atomic); return 0; }
+
+            public void Run(bool irq)
+            {
+                ulong flags = 0;
+                if (irq)
+                {
+                    flags = Irq.LocalSave();
+                }
+
+                _lock.Lock();
+                Arm.DmaAllocCoherent(4096, Gfp.Kernel);
+                Slab.Kmalloc(8, Gfp.Atomic | (_gfp & Gfp.Memalloc));
+                _lock.Unlock();
+                var scope = Memalloc.NofsSave();
+                Notifier.StructMutex.Lock();
+                Slab.Kmalloc(8, Gfp.Kernel);
+                Notifier.StructMutex.Unlock();
+                Memalloc.NofsRestore(scope);
+                Preempt.Disable();
+                Preempt.Enable();
+                if (irq)
+                {
+                    Irq.LocalRestore(flags);
+                }
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task Broken_context_code_never_makes_the_analyzer_throw(int seed)
+    {
+        var sources = new[] { Context.ContextKernel.Source, ContextDriver, Verification.Prelude.Source };
+        var original = AnalyzerRun.Compile("Context", sources.Select((s, i) => AnalyzerRun.Parse(s, $"File{i}.cs")));
+        Assert.Empty(original.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(await AnalyzeAsync(sources));
+        var random = new Random(seed);
+        var failures = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var which = random.Next(2);
+            var (mutated, what) = Mutate(sources[which], random);
+            var round = (string[])sources.Clone();
+            round[which] = mutated;
+            var exceptions = await AnalyzeAsync(round);
+            if (exceptions.Count > 0)
+            {
+                failures.Add($"file {which}, {what}: {string.Join("; ", exceptions)}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, "The analyzer threw on broken context code:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
+    }
+
     private static (string Source, string What) Mutate(string source, Random random)
     {
         var tree = CSharpSyntaxTree.ParseText(source);

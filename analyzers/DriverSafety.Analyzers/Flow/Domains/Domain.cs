@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using DriverSafety.Analyzers.Contracts;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Flow.Domains
@@ -95,6 +96,59 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// returns null when the branch cannot be taken.
         /// </summary>
         public virtual object? Assume(object value, FlowState state, ValueKey key, ValueTest test, bool truth) => value;
+
+        /// <summary>
+        /// Refines the value on the branch where a member read (a field, a property, or a call of an instance method)
+        /// "<paramref name="test"/>" is <paramref name="truth"/>: <c>if (obj.P)</c>, <c>obj.P != null</c>, <c>obj.IsX()</c>.
+        /// Returns null when the branch cannot be taken.
+        /// </summary>
+        public virtual object? AssumeMember(object value, FlowState state, MemberRead read, ValueTest test, bool truth) => value;
+
+        /// <summary>A value is stored into a field, property or element (not a local): <c>obj.P = v</c>.</summary>
+        public virtual object StoreMember(object value, FlowState state, MemberStore store) => value;
+
+        /// <summary>The value on entry to a body, after its lock contract is applied (the body's own contract of this family).</summary>
+        public virtual object Enter(object value, BodyContext body, ContractProvider contracts) => value;
+    }
+
+    /// <summary>A member read that a branch condition tests, with its receiver's access path and key.</summary>
+    internal sealed class MemberRead
+    {
+        public MemberRead(ISymbol member, AccessPath? instance, ValueKey? instanceKey, ContractProvider contracts)
+        {
+            Member = member;
+            Instance = instance;
+            InstanceKey = instanceKey;
+            Contracts = contracts;
+        }
+
+        /// <summary>The field, property or method read.</summary>
+        public ISymbol Member { get; }
+        public AccessPath? Instance { get; }
+        public ValueKey? InstanceKey { get; }
+        public ContractProvider Contracts { get; }
+    }
+
+    /// <summary>A store into a field, property or element: what is stored where.</summary>
+    internal sealed class MemberStore
+    {
+        public MemberStore(ISymbol? member, AccessPath? instance, ValueKey? instanceKey, IOperation value, ValueKey? valueKey, ContractProvider contracts)
+        {
+            Member = member;
+            Instance = instance;
+            InstanceKey = instanceKey;
+            Value = value;
+            ValueKey = valueKey;
+            Contracts = contracts;
+        }
+
+        /// <summary>The field or property written (null for an array element or an unnamable target).</summary>
+        public ISymbol? Member { get; }
+        public AccessPath? Instance { get; }
+        public ValueKey? InstanceKey { get; }
+        public IOperation Value { get; }
+        public ValueKey? ValueKey { get; }
+        public ContractProvider Contracts { get; }
     }
 
     /// <summary>A domain with a typed value.</summary>
@@ -136,6 +190,18 @@ namespace DriverSafety.Analyzers.Flow.Domains
         public virtual T DropOperationFacts(T value) => value;
 
         public virtual T? Assume(T value, FlowState state, ValueKey key, ValueTest test, bool truth) => value;
+
+        public sealed override object? AssumeMember(object value, FlowState state, MemberRead read, ValueTest test, bool truth) => AssumeMember((T)value, state, read, test, truth);
+
+        public sealed override object StoreMember(object value, FlowState state, MemberStore store) => StoreMember((T)value, state, store);
+
+        public sealed override object Enter(object value, BodyContext body, ContractProvider contracts) => Enter((T)value, body, contracts);
+
+        public virtual T? AssumeMember(T value, FlowState state, MemberRead read, ValueTest test, bool truth) => value;
+
+        public virtual T StoreMember(T value, FlowState state, MemberStore store) => value;
+
+        public virtual T Enter(T value, BodyContext body, ContractProvider contracts) => value;
     }
 
     /// <summary>
@@ -149,6 +215,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
         public static readonly LockDomain Locks = Register(new LockDomain());
         public static readonly ValueDomain Values = Register(new ValueDomain());
         public static readonly ContextDomain Context = Register(new ContextDomain());
+        public static readonly ObjectDomain Objects = Register(new ObjectDomain());
 
         public static ImmutableArray<Domain> All { get; } = Registered.ToImmutableArray();
 
