@@ -50,30 +50,31 @@ public sealed class BugGalleryTests
         ("Stories/WorkingsetRcuUnbalanced.cs", 28, "DRV2003"),
         ("Stories/XeImportedBoPut.cs", 31, "DRV1010"),
         ("Stories/XfsDquotShrinker.cs", 37, "DRV1008"),
+        ("Stories/AtlanticHwtsRingFreeSize.cs", 49, "DRV3003"),
+        ("Stories/MipiDbiBeginCpuAccessLeftOpen.cs", 30, "DRV3001"),
+        ("Stories/MxsDcpUncheckedMapping.cs", 31, "DRV3008"),
+        ("Stories/NvmeDataMappingLeak.cs", 36, "DRV3001"),
+        ("Stories/Seed000_I915DoubleDmaMapping.cs", 40, "DRV3002"),
+        ("Stories/Seed000_I915DoubleDmaMapping.cs", 56, "DRV3004"),
+        ("Stories/Seed001_VgemImportedMmap.cs", 29, "DRV3005"),
+        ("Stories/Seed001_VgemImportedMmap.cs", 42, "DRV3007"),
+        ("Stories/Seed003_PinnedVmapUnpinned.cs", 25, "DRV3005"),
+        ("Stories/Seed003_PinnedVmapUnpinned.cs", 32, "DRV3005"),
+        ("Stories/Seed003_VunmapAfterUnlock.cs", 36, "DRV3006"),
+        ("Stories/Seed004_FreeCoherentOtherSize.cs", 47, "DRV3003"),
+        ("Stories/ShmemVmapMissingVunmap.cs", 28, "DRV3001"),
     ];
 
     /// <summary>
-    /// Stories whose rules are not in this build yet (the lifetimes family, DRV3001-DRV3008): their markers say what
-    /// they will report; until then they must report nothing, and their markers are not expected to fire.
+    /// Stories whose rules are not in this build yet: their markers say what they will report; until then they must
+    /// report nothing, and their markers are not expected to fire. (Empty since the lifetimes family landed.)
     /// </summary>
-    private static readonly string[] PendingStories =
-    [
-        "Stories/AtlanticHwtsRingFreeSize.cs",
-        "Stories/MipiDbiBeginCpuAccessLeftOpen.cs",
-        "Stories/MxsDcpUncheckedMapping.cs",
-        "Stories/NvmeDataMappingLeak.cs",
-        "Stories/Seed000_I915DoubleDmaMapping.cs",
-        "Stories/Seed001_VgemImportedMmap.cs",
-        "Stories/Seed003_PinnedVmapUnpinned.cs",
-        "Stories/Seed003_VunmapAfterUnlock.cs",
-        "Stories/Seed004_FreeCoherentOtherSize.cs",
-        "Stories/ShmemVmapMissingVunmap.cs",
-    ];
+    private static readonly string[] PendingStories = [];
 
     /// <summary>What the README promises of `dotnet build` on the gallery.</summary>
-    private const int MinFindings = 22;
+    private const int MinFindings = 25;
 
-    private const int MinRules = 14;
+    private const int MinRules = 15;
 
     [Fact]
     public async Task The_gallery_reports_exactly_the_pinned_findings()
@@ -158,7 +159,7 @@ public sealed class BugGalleryTests
     }
 
     [Fact]
-    public async Task The_gallery_shows_many_findings_across_many_rules()
+    public async Task The_gallery_shows_at_least_25_findings_across_15_rules()
     {
         var findings = await GalleryFindings.Value;
         Assert.InRange(findings.Length, MinFindings, int.MaxValue);
