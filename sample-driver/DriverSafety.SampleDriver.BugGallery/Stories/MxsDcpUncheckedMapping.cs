@@ -1,10 +1,10 @@
-// "crypto: mxs-dcp - Check for DMA mapping errors", Sean Anderson, linux-crypto, 2021 (in the stable queues of
-// September 2021).
+// "crypto: mxs-dcp - Check for DMA mapping errors", Sean Anderson, linux-crypto, 2021 (backported to the stable
+// trees in September 2021).
 //
-// The story. The i.MX data co-processor driver maps its key and descriptor buffers with dma_map_single() and hands
-// the bus addresses straight to the engine. A mapping can fail - the IOMMU or swiotlb is out of space - and then
-// the address is DMA_MAPPING_ERROR, which the hardware would happily use. CONFIG_DMA_API_DEBUG reports every such
-// unchecked handle ("device driver failed to check map error").
+// The story. The i.MX data co-processor driver mapped the buffers of a request with dma_map_single() and handed the
+// bus addresses straight to the engine's descriptor. A mapping can fail - the IOMMU or swiotlb is out of space -
+// and then the address is DMA_MAPPING_ERROR, which the hardware would happily use. CONFIG_DMA_API_DEBUG reports
+// every such unchecked handle ("device driver failed to check map error").
 //
 // The fix. After dma_map_single(), call dma_mapping_error() before the address goes anywhere, and fail the request
 // if it says so (the sample driver's DmaApi.MapPage names MappingError as the check every handle must pass).
