@@ -1,4 +1,4 @@
-// "[PATCH] drm/panfrost: Fix dma_resv deadlock at drm object pin time", Adrián Larumbe, dri-devel, 23 Apr 2024
+// "[PATCH v2] drm/panfrost: Fix dma_resv deadlock at drm object pin time", Adrián Larumbe, dri-devel, 23 Apr 2024
 // (reviewed by Boris Brezillon); it fixes a78027847226 ("drm/gem: Acquire reservation lock in
 // drm_gem_{pin/unpin}()").
 //
@@ -10,8 +10,8 @@
 // the same callback.
 //
 // The fix. "Fix it by assuming the object's reservation had already been locked by the time we reach
-// panfrost_gem_pin": the callback calls the _locked variant of the shmem helper, whose contract is that the caller
-// holds the lock.
+// panfrost_gem_pin": the callback calls the shmem pin that expects the caller to hold the reservation
+// (drm_gem_shmem_object_pin); here, the callback's own [Requires] contract.
 //
 // Rule: DRV1005 at the core's call of the callback, with the chain to the second acquisition. (The callback is
 // called directly here: through a function pointer only its declared contract would be seen.)
