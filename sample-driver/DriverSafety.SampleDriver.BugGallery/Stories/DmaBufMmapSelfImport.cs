@@ -1,6 +1,6 @@
-// "[PATCH v1 0/7] Move dma-buf mmap() reservation locking down to exporters", Dmitry Osipenko, dri-devel, April 2023:
-// "dma-buf: Change locking policy for mmap()", merged with 21aa27ddc582 ("drm/shmem-helper: Switch to reservation
-// lock").
+// Dmitry Osipenko's series "makes dma-buf exporters responsible for taking care of the reservation lock" (dri-devel,
+// 2 Apr 2023): "dma-buf: Change locking policy for mmap()", with 21aa27ddc582 ("drm/shmem-helper: Switch to
+// reservation lock").
 //
 // The story. The dma-buf locking convention of 2022 had the dma-buf core take the buffer's reservation lock around
 // the exporter's mmap() callback. Then drm-shmem switched its own locking to the reservation lock, and Intel's CI

@@ -1,5 +1,5 @@
-// "udmabuf: serialise begin/end_cpu_udmabuf under the reservation lock", a patch by Bryam Vargas to linux-media /
-// dri-devel; it fixes 284562e1f348 ("udmabuf: implement begin_cpu_access/end_cpu_access hooks").
+// A udmabuf patch by Bryam Vargas (linux-media, Cc stable) that serialises the CPU-access hooks under the buffer's
+// reservation lock; it fixes 284562e1f348 ("udmabuf: implement begin_cpu_access/end_cpu_access hooks").
 //
 // The story. udmabuf's begin_cpu_access hook built the buffer's sg table on first use and cached it in ubuf->sg
 // with an unserialised check-then-set, and the end_cpu_access hook read the same field unlocked. The dma-buf core
