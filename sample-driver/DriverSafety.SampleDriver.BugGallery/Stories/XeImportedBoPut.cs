@@ -1,5 +1,5 @@
-// "drm/ttm: Always take the bo delayed cleanup path for imported bos", Thomas Hellström, dri-devel / intel-xe,
-// 28 Jun 2024 (reviewed by Matthew Brost; Cc stable for v6.8+, where Xe's drm_exec use made it reliable).
+// Commit d99fbd9aab62 ("drm/ttm: Always take the bo delayed cleanup path for imported bos"), Thomas Hellström,
+// 28 Jun 2024, v6.10-rc7 (reviewed by Matthew Brost; Cc stable for v6.8+, where Xe's drm_exec use made it reliable).
 //
 // The story. "Bos can be put with multiple unrelated dma-resv locks held. But imported bos attempt to grab the bo
 // dma-resv during dma-buf detach that typically happens during cleanup." Xe destroys a VM's mappings with the VM's
