@@ -298,6 +298,363 @@ namespace DriverSafety.Tests.Packaging
         }
 
         /// <summary>
+        /// <c>dotnet format analyzers</c> with the execution-context and lifetime fixes: a sleeping allocation under a
+        /// spinlock gets non-sleeping flags (DRV2001), a coherent buffer leaked on an error path is freed there with the
+        /// allocation's arguments (DRV3001), the mmap of a possibly imported object gets its guard (DRV3005), and a
+        /// public method that sleeps is declared [MightSleep] (DRV9003, Info); the fixed consumer builds without a finding.
+        /// </summary>
+        [Fact]
+        public void Dotnet_format_applies_the_context_and_lifetime_fixes()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+            var (consumer, sourceFile, _) = CreateConsumer(packageFile, "format-families", FamiliesConsumerSource);
+
+            // One rule per run: dotnet format computes the findings of every rule it is given once, then fixes rule by rule,
+            // so a fix that moves code leaves the next rule's findings pointing at old text ("Unable to fix ...").
+            var log = new System.Text.StringBuilder();
+            foreach (var id in new[] { "DRV2001", "DRV3001", "DRV3005", "DRV9003" })
+            {
+                var format = ChildProcess.Run(_package.Dotnet, consumer,
+                    "format", "analyzers", "Consumer.csproj", "--diagnostics", id, "--severity", "info", "-v", "diag");
+                log.AppendLine(format.Describe());
+                Assert.True(format.ExitCode == 0, "dotnet format analyzers failed:\n" + format.Describe());
+                Assert.DoesNotContain("Unable to fix", format.Describe(), StringComparison.Ordinal);
+            }
+
+            Assert.True(FamiliesConsumerFixed == File.ReadAllText(sourceFile), "dotnet format did not fix the findings as expected:\n" + File.ReadAllText(sourceFile) + "\n" + log);
+
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "--no-restore", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+            Assert.True(build.ExitCode == 0, "the fixed consumer does not build:\n" + build.Describe());
+            Assert.True(DriverSafetyWarnings(build.Output).Count == 0, "the fixed consumer still has findings:\n" + build.Describe());
+        }
+
+        /// <summary>
+        /// The lock fixes through <c>dotnet format analyzers</c>, one rule per run: a lock left held on an early return is
+        /// released there (DRV1003), a reclaiming allocation under a lock an MMU notifier takes gets <c>Gfp.NoIo</c>
+        /// (DRV1008, a compilation-end finding), and a misspelled lock name is corrected (DRV9001).
+        /// </summary>
+        [Fact]
+        public void Dotnet_format_applies_the_lock_fixes()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+            var (consumer, sourceFile, _) = CreateConsumer(packageFile, "format-locks", LockFixesConsumerSource);
+
+            var log = new System.Text.StringBuilder();
+            foreach (var id in new[] { "DRV1003", "DRV1008", "DRV9001" })
+            {
+                var format = ChildProcess.Run(_package.Dotnet, consumer,
+                    "format", "analyzers", "Consumer.csproj", "--diagnostics", id, "--severity", "warn", "-v", "diag");
+                log.AppendLine(format.Describe());
+                Assert.True(format.ExitCode == 0, "dotnet format analyzers failed:\n" + format.Describe());
+                Assert.DoesNotContain("Unable to fix", format.Describe(), StringComparison.Ordinal);
+            }
+
+            Assert.True(LockFixesConsumerFixed == File.ReadAllText(sourceFile), "dotnet format did not fix the findings as expected:\n" + File.ReadAllText(sourceFile) + "\n" + log);
+
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "--no-restore", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+            Assert.True(build.ExitCode == 0, "the fixed consumer does not build:\n" + build.Describe());
+            Assert.True(DriverSafetyWarnings(build.Output).Count == 0, "the fixed consumer still has findings:\n" + build.Describe());
+        }
+
+        private const string LockFixesConsumerSource = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                [System.Flags, AllocationFlags]
+                public enum Gfp : uint
+                {
+                    None = 0,
+                    [MaySleepFlag] DirectReclaim = 1,
+                    KswapdReclaim = 2,
+                    [ReclaimFlag] Io = 4,
+                    Kernel = DirectReclaim | KswapdReclaim | Io,
+                    NoIo = DirectReclaim | KswapdReclaim,
+                }
+
+                public static class Slab
+                {
+                    [Allocates("gfp")] public static byte[] Kmalloc(int size, Gfp gfp) => new byte[size];
+                }
+
+                public interface INotifier
+                {
+                    [ReclaimContext] int Invalidate(long start);
+                }
+
+                public sealed class Gem : INotifier
+                {
+                    public readonly Mutex Lock = new Mutex();
+                    [GuardedBy("Lock")] private int _pages;
+
+                    [MightSleep]
+                    public int Invalidate(long start)
+                    {
+                        Lock.Lock();
+                        _pages = 0;
+                        Lock.Unlock();
+                        return 0;
+                    }
+
+                    [MightSleep]
+                    public void GetPages()
+                    {
+                        Lock.Lock();
+                        Slab.Kmalloc(4096, Gfp.Kernel);
+                        _pages++;
+                        Lock.Unlock();
+                    }
+
+                    [MightSleep]
+                    public int Count(bool busy)
+                    {
+                        Lock.Lock();
+                        if (busy)
+                        {
+                            return -16;
+                        }
+
+                        var pages = _pages;
+                        Lock.Unlock();
+                        return pages;
+                    }
+
+                    [Requires("Lok")]
+                    private void Reset()
+                    {
+                    }
+                }
+            }
+            """;
+
+        private const string LockFixesConsumerFixed = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Sleeping)]
+                public sealed class Mutex
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                [System.Flags, AllocationFlags]
+                public enum Gfp : uint
+                {
+                    None = 0,
+                    [MaySleepFlag] DirectReclaim = 1,
+                    KswapdReclaim = 2,
+                    [ReclaimFlag] Io = 4,
+                    Kernel = DirectReclaim | KswapdReclaim | Io,
+                    NoIo = DirectReclaim | KswapdReclaim,
+                }
+
+                public static class Slab
+                {
+                    [Allocates("gfp")] public static byte[] Kmalloc(int size, Gfp gfp) => new byte[size];
+                }
+
+                public interface INotifier
+                {
+                    [ReclaimContext] int Invalidate(long start);
+                }
+
+                public sealed class Gem : INotifier
+                {
+                    public readonly Mutex Lock = new Mutex();
+                    [GuardedBy("Lock")] private int _pages;
+
+                    [MightSleep]
+                    public int Invalidate(long start)
+                    {
+                        Lock.Lock();
+                        _pages = 0;
+                        Lock.Unlock();
+                        return 0;
+                    }
+
+                    [MightSleep]
+                    public void GetPages()
+                    {
+                        Lock.Lock();
+                        Slab.Kmalloc(4096, Gfp.NoIo);
+                        _pages++;
+                        Lock.Unlock();
+                    }
+
+                    [MightSleep]
+                    public int Count(bool busy)
+                    {
+                        Lock.Lock();
+                        if (busy)
+                        {
+                            Lock.Unlock();
+                            return -16;
+                        }
+
+                        var pages = _pages;
+                        Lock.Unlock();
+                        return pages;
+                    }
+
+                    [Requires("Lock")]
+                    private void Reset()
+                    {
+                    }
+                }
+            }
+            """;
+
+        private const string FamiliesCore = """
+            using DriverSafety;
+
+            namespace Consumer
+            {
+                [LockType(LockKind.Spinning)]
+                public sealed class SpinLock
+                {
+                    [Acquires] public void Lock() { }
+                    [Releases] public void Unlock() { }
+                }
+
+                [System.Flags, AllocationFlags]
+                public enum Gfp : uint
+                {
+                    None = 0,
+                    [MaySleepFlag] DirectReclaim = 1,
+                    KswapdReclaim = 2,
+                    [ReclaimFlag] Io = 4,
+                    Kernel = DirectReclaim | KswapdReclaim | Io,
+                    Atomic = KswapdReclaim,
+                }
+
+                public static class Slab
+                {
+                    [Allocates("gfp")] public static byte[] Kmalloc(int size, Gfp gfp) => new byte[size];
+                    [MightSleep] public static void Msleep(int ms) { }
+                }
+
+                public sealed class Device { }
+
+                public static class Dma
+                {
+                    [Begins("coherent", Target = "return", When = ReturnIs.NonNull, Handle = "handle")]
+                    public static byte[] AllocCoherent(Device dev, int size, out ulong handle) { handle = 1; return new byte[size]; }
+
+                    [Ends("coherent", Target = "cpuAddr", Match = "dev,size,handle")]
+                    public static void FreeCoherent(Device dev, int size, byte[] cpuAddr, ulong handle) { }
+                }
+
+                public sealed class GemObject
+                {
+                    [StateTest("imported")] public object ImportAttach { get; set; }
+                    [RequiresNotState("imported")] public int Mmap() => 0;
+                }
+
+            """;
+
+        private const string FamiliesConsumerSource = FamiliesCore + """
+                public static class Driver
+                {
+                    private static readonly SpinLock Lock = new SpinLock();
+
+                    public static void Fill()
+                    {
+                        Lock.Lock();
+                        Slab.Kmalloc(64, Gfp.Kernel);
+                        Lock.Unlock();
+                    }
+
+                    public static int Probe(Device dev, bool bad)
+                    {
+                        var buf = Dma.AllocCoherent(dev, 4096, out var handle);
+                        if (buf == null)
+                            return -12;
+                        if (bad)
+                            return -22;
+                        Dma.FreeCoherent(dev, 4096, buf, handle);
+                        return 0;
+                    }
+
+                    public static int Mmap(GemObject obj)
+                    {
+                        if (obj == null)
+                        {
+                            return -22;
+                        }
+
+                        var ret = obj.Mmap();
+                        return ret;
+                    }
+
+                    public static void Wait() => Slab.Msleep(1);
+                }
+            }
+
+            """;
+
+        private const string FamiliesConsumerFixed = FamiliesCore + """
+                public static class Driver
+                {
+                    private static readonly SpinLock Lock = new SpinLock();
+
+                    public static void Fill()
+                    {
+                        Lock.Lock();
+                        Slab.Kmalloc(64, Gfp.Atomic);
+                        Lock.Unlock();
+                    }
+
+                    public static int Probe(Device dev, bool bad)
+                    {
+                        var buf = Dma.AllocCoherent(dev, 4096, out var handle);
+                        if (buf == null)
+                            return -12;
+                        if (bad)
+                        {
+                            Dma.FreeCoherent(dev, 4096, buf, handle);
+                            return -22;
+                        }
+                        Dma.FreeCoherent(dev, 4096, buf, handle);
+                        return 0;
+                    }
+
+                    public static int Mmap(GemObject obj)
+                    {
+                        if (obj == null)
+                        {
+                            return -22;
+                        }
+
+                        if (obj.ImportAttach != null)
+                        {
+                            return -22;
+                        }
+
+                        var ret = obj.Mmap();
+                        return ret;
+                    }
+
+                    [MightSleep]
+                    public static void Wait() => Slab.Msleep(1);
+                }
+            }
+
+            """;
+
+        /// <summary>
         /// A throw-away project in the folder <paramref name="name"/> of the work folder, with <paramref name="source"/> as
         /// Counter.cs and one PackageReference to the package. Nothing from the machine may leak in: no Directory.Build.*
         /// above the project, only the local feed (the folder of <paramref name="packageFile"/>), and a fresh
