@@ -45,6 +45,19 @@ namespace DriverSafety.Analyzers.Flow
     /// </summary>
     internal sealed class SummaryEffects : IEffectSource
     {
+        private static bool TakesAllocationFlags(Microsoft.CodeAnalysis.IMethodSymbol method, EffectResolution resolution)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (resolution.Contracts.Context.Flags.IsFlagsType(parameter.Type))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         public bool AddEffects(CallSite site, FlowState before, EffectResolution resolution, ImmutableArray<Effect>.Builder effects)
         {
             if (resolution.Summaries is not { } summaries || site.ConvertedTo is not null)
@@ -59,8 +72,11 @@ namespace DriverSafety.Analyzers.Flow
             }
 
             var context = before.Context;
-            if (!resolution.CollectingSummary && !before.Locks.AnyHeld && context.Base == Domains.ContextBase.None && context.AtomicRaises.IsEmpty && context.IrqRaises.IsEmpty)
+            if (!resolution.CollectingSummary && !before.Locks.AnyHeld && context.Base == Domains.ContextBase.None && context.AtomicRaises.IsEmpty && context.IrqRaises.IsEmpty &&
+                !TakesAllocationFlags(site.Method, resolution))
             {
+                // Nothing the callee's events could meet here; except that a callee taking allocation flags may sleep by
+                // them inside its own atomic section, which the flags passed here decide (§7.10, §7.11).
                 return false;
             }
 

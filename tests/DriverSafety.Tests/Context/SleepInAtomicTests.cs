@@ -567,4 +567,41 @@ public sealed class SleepInAtomicTests
         """,
         Verify.Diagnostic("DRV2001").WithLocation(0).WithLocation(1).WithMessage(
             "'Get' may sleep through Get → Slab.Kmalloc(gfp) (its flags may contain Gfp.DirectReclaim) while spinning lock '_lock' is held"));
+
+    /// <summary>amd-iommu's increase_address_space(): the caller's flags used inside the method's own IRQs-off section.</summary>
+    [Fact]
+    public Task CallerFlagsInsideTheCalleesOwnAtomicSection() => Analyze("""
+        public sealed class Domain
+        {
+            private readonly SpinLock _lock = new SpinLock();
+
+            public bool Increase(Gfp gfp)
+            {
+                var flags = _lock.LockIrqSave();
+                Slab.Kmalloc(4096, gfp);
+                _lock.UnlockIrqRestore(flags);
+                return true;
+            }
+
+            public bool Fixed(Gfp gfp)
+            {
+                Slab.Kmalloc(4096, gfp);
+                var flags = _lock.LockIrqSave();
+                _lock.UnlockIrqRestore(flags);
+                return true;
+            }
+        }
+
+        public static class Vfio
+        {
+            public static void Map(Domain domain)
+            {
+                {|#0:domain.Increase(Gfp.Kernel)|};
+                domain.Increase(Gfp.Atomic);
+                domain.Fixed(Gfp.Kernel);
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV2001").WithLocation(0).WithMessage(
+            "'Increase' may sleep through Increase → Slab.Kmalloc(gfp) (its flags may contain Gfp.DirectReclaim) while 'Increase' is in atomic context there (lock '_lock' is held with IRQs disabled)"));
 }

@@ -10,11 +10,11 @@
 // The fix. "Fix this by moving get_zeroed_page() out of spin_lock/unlock section": allocate first, take the lock,
 // use the page if it is still needed, free it otherwise.
 //
-// Rule: DRV2001 at the allocation made with the caller's flags inside the IRQs-off section. NOT REPORTED YET: a
-// known miss of the analyzer. An allocation whose flags are the method's own parameter, made inside the method's own
-// atomic section, is reported neither in the method (the flags are the caller's) nor at a caller that passes
-// Gfp.Kernel (the caller is not atomic). The same allocation with a constant Gfp.Kernel is found. The gallery test
-// asserts this file stays silent, so the day the analyzer finds it, the test says to pin it.
+// Rule: DRV2001 at VFIO's call with Gfp.Kernel. The allocation's flags are the method's own parameter, so inside
+// increase_address_space() nothing is known; its summary says it sleeps by its flags inside its own IRQs-off section,
+// and the caller that passes Gfp.Kernel is where that is decided: the finding names the chain and the section. The
+// fixed twin allocates before taking the lock, so the same call is clean. (Until this session it was a known miss of
+// the analyzer; the gallery's test asked for it to be pinned the day it was caught.)
 using DriverSafety.SampleDriver.Kernel;
 
 namespace DriverSafety.SampleDriver.BugGallery.AmdIommuIncreaseAddressSpace;
@@ -44,7 +44,7 @@ internal static class Buggy
             return false;
         }
 
-        var pte = Slab.Kzalloc(Page.Size, gfp); // MISSED DRV2001
+        var pte = Slab.Kzalloc(Page.Size, gfp);
         domain.Root = pte;
         domain.Mode++;
         domain.Lock.UnlockIrqRestore(flags);
@@ -52,7 +52,7 @@ internal static class Buggy
     }
 
     /// <summary>vfio_iommu_type1_ioctl → iommu_map(..., GFP_KERNEL) → amd_iommu_map → iommu_map_page.</summary>
-    internal static bool VfioMap(ProtectionDomain domain) => IncreaseAddressSpace(domain, Gfp.Kernel);
+    internal static bool VfioMap(ProtectionDomain domain) => IncreaseAddressSpace(domain, Gfp.Kernel); // DRV2001
 }
 
 internal static class Fixed
