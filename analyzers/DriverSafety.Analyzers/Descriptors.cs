@@ -37,6 +37,7 @@ namespace DriverSafety.Analyzers
         public const string LockReleasedWhileResourceDependsId = "DRV3006";
         public const string NoReassignAssignedId = "DRV3007";
         public const string MappingUsedBeforeCheckId = "DRV3008";
+        public const string SuppressionWithoutJustificationId = "DRV9004";
         public const string AnnotationDoesNotResolveId = "DRV9001";
         public const string AnnotationMisappliedId = "DRV9002";
 
@@ -199,6 +200,14 @@ namespace DriverSafety.Analyzers
             "Mapping used before its error check",
             "The handle '{0}' of '{1}' begun here is {2} before it is passed to '{3}'",
             "A mapping handle whose [Begins] names CheckedBy is stored, passed or returned on a path where it was not first passed to that method (dma_mapping_error).");
+
+        public static readonly DiagnosticDescriptor SuppressionWithoutJustification = new DiagnosticDescriptor(
+            SuppressionWithoutJustificationId,
+            "DriverSafety suppression without a justification",
+            "{0} suppresses a DriverSafety rule without saying why: add {1}",
+            Annotations, DiagnosticSeverity.Info, isEnabledByDefault: true,
+            description: "A #pragma warning disable of a DriverSafety rule without a comment on its line, or a [SuppressMessage] for one without a Justification: the reason a locking, context or lifetime finding does not apply must be written where it is silenced.",
+            helpLinkUri: HelpLinkBase + SuppressionWithoutJustificationId + ".md");
 
         public static readonly DiagnosticDescriptor AnnotationDoesNotResolve = Create(
             AnnotationDoesNotResolveId, Annotations,

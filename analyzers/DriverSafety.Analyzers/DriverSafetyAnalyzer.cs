@@ -31,6 +31,7 @@ namespace DriverSafety.Analyzers
             Descriptors.UnbalancedContext,
             Descriptors.AllocationFlagsUnknown,
             Descriptors.PublicMemberMaySleep,
+            Descriptors.SuppressionWithoutJustification,
             Descriptors.ResourceNotEnded,
             Descriptors.ResourceBegunTwice,
             Descriptors.EndDoesNotMatchBegin,
@@ -56,6 +57,8 @@ namespace DriverSafety.Analyzers
 
                 var analysis = new CompilationAnalysis(start.Compilation, known, CompilationAnalysis.MaxCallDepth(start.Options.AnalyzerConfigOptionsProvider, start.Compilation));
                 start.RegisterOperationBlockAction(analysis.AnalyzeBodies);
+                start.RegisterSyntaxTreeAction(Rules.SuppressionRules.AnalyzeTree);
+                start.RegisterSyntaxNodeAction(Rules.SuppressionRules.AnalyzeAttribute, Microsoft.CodeAnalysis.CSharp.SyntaxKind.Attribute);
                 start.RegisterSymbolAction(analysis.AnalyzeAnnotations, SymbolKind.Method, SymbolKind.Field, SymbolKind.Property, SymbolKind.NamedType);
                 if (!WholeProgram.WholeProgramRules.All.IsEmpty)
                 {
