@@ -159,7 +159,7 @@ namespace DriverSafety.Analyzers.Rules
                 // acquires is handed over on return, but not by a throw (§7.6a). Held on some paths only, a declared lock
                 // is the contract's finding (DRV1011), not a leak.
                 var required = body.Requires.Contains(held.Lock);
-                var declared = body.Acquires.Contains(held.Lock) || body.TryAcquires.Contains(held.Lock);
+                var declared = body.Acquires.Contains(held.Lock) || (body.TryAcquires.Contains(held.Lock) && !ReturnsFailure(e, held.Lock));
                 if (!held.IsHeld)
                 {
                     if (!required && !declared)
@@ -195,6 +195,15 @@ namespace DriverSafety.Analyzers.Rules
 
             if (e.Kind == ExitKind.Return)
             {
+                foreach (var (lockPath, success) in TryClauses(body))
+                {
+                    // A try-acquire that returns its success value must hand the lock back held.
+                    if (ReturnedValue(e) is { } returned && returned.Equals(success) && e.State.Find(lockPath) is not { IsHeld: true })
+                    {
+                        Report(Descriptors.MethodBreaksLockContract, e.Location, Array.Empty<Location>(), body.Name, $"try-acquires (held where it returns {success})", lockPath, "it is not held");
+                    }
+                }
+
                 foreach (var declared in body.Acquires)
                 {
                     if (e.State.Find(declared) is not { IsHeld: true })
@@ -203,6 +212,59 @@ namespace DriverSafety.Analyzers.Rules
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// The exit returns a value known to differ from every success value of the body's <c>[TryAcquires]</c> clauses
+        /// that name <paramref name="lockPath"/>: a failure exit, where the lock must not be held (a leak otherwise).
+        /// </summary>
+        private static bool ReturnsFailure(ExitEvent e, AccessPath lockPath)
+        {
+            if (e.Kind != ExitKind.Return || ReturnedValue(e) is not { } returned)
+            {
+                return false;
+            }
+
+            var clauses = TryClauses(e.Body).Where(c => c.Lock.Equals(lockPath)).ToList();
+            return clauses.Count > 0 && clauses.All(c => !returned.Equals(c.Success) && returned.Kind == c.Success.Kind);
+        }
+
+        /// <summary>The body's own try-acquire clauses, each lock in the body's frame with the result that means success.</summary>
+        private static IEnumerable<(AccessPath Lock, ConditionValue Success)> TryClauses(BodyContext body)
+        {
+            var thisPath = body.Symbol is { IsStatic: false } ? AccessPath.This : null;
+            foreach (var clause in body.Contract.TryAcquires)
+            {
+                foreach (var lockExpr in clause.Locks)
+                {
+                    if (lockExpr.Substitute(thisPath, body.ParameterPath) is { } path)
+                    {
+                        yield return (path, clause.SuccessValue);
+                    }
+                }
+            }
+        }
+
+        /// <summary>The value a <c>return</c> hands back, where it is a constant or a local of known value.</summary>
+        private static ConditionValue? ReturnedValue(ExitEvent e)
+        {
+            var value = e.Returned;
+            while (value is Microsoft.CodeAnalysis.Operations.IConversionOperation { OperatorMethod: null } conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            if (value is null)
+            {
+                return null;
+            }
+
+            if (value.ConstantValue.HasValue)
+            {
+                return ConditionValue.FromConstant(value.ConstantValue.Value);
+            }
+
+            return value is Microsoft.CodeAnalysis.Operations.ILocalReferenceOperation local ? e.State.Values.Of(ValueKey.Local(local.Local)) : null;
         }
 
         public override void OnBodyDone(BodyContext body)
