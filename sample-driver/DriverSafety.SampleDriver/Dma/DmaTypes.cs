@@ -109,6 +109,7 @@ public sealed class SgTable
 
     /// <summary><c>sg_alloc_table</c>: a table of <paramref name="nents"/> empty entries, or null.</summary>
     [Allocates("gfp")]
+    [EnsuresNotState("dma-mapping", Target = "return")]
     public static SgTable? Alloc(int nents, Gfp gfp)
     {
         if (nents <= 0)
@@ -125,6 +126,7 @@ public sealed class SgTable
     /// <paramref name="size"/> bytes from <paramref name="offset"/> in the first page.
     /// </summary>
     [Allocates("gfp")]
+    [EnsuresNotState("dma-mapping", Target = "return")]
     public static SgTable? FromPages(Page[] pages, int nPages, int offset, long size, Gfp gfp)
     {
         if (nPages <= 0 || nPages > pages.Length || offset < 0 || offset >= Page.Size || size <= 0 || offset + size > (long)nPages * Page.Size)
