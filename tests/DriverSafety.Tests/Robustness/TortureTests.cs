@@ -36,6 +36,78 @@ public sealed class TortureTests
         await CheckAsync(source, OutputKind.DynamicallyLinkedLibrary);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task Each_shape_without_annotations_is_walked_and_silent(string name)
+    {
+        // The same shapes with the lock types and members stripped of every DriverSafety attribute (the annotations are
+        // still referenced, so the analysis runs and walks every body): nothing to check, nothing reported.
+        var (source, _) = Markup.Parse(TortureShapes.All.Single(s => s.Name == name).Source);
+        var bare = System.Text.RegularExpressions.Regex.Replace(source, @"\[(GuardedBy|Requires)\(""[^""]*""\)\]\s*", "");
+        var prelude = System.Text.RegularExpressions.Regex.Replace(Prelude.Source, @"\[(LockType|Acquires|Releases|TryAcquires|AssertsHeld|LockGuard|AcquireContext)(\([^)]*\))?\]\s*", "");
+        Assert.DoesNotContain("[", prelude.Replace("[]", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        var tree = AnalyzerRun.Parse(bare, "Test0.cs");
+        var compilation = AnalyzerRun.Compile("Bare", new[] { AnalyzerRun.Parse(prelude, Prelude.FileName), tree })
+            .WithOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+
+        var (diagnostics, exceptions) = await AnalyzerRun.AnalyzeAsync(compilation);
+
+        Assert.Empty(exceptions);
+        Assert.Empty(diagnostics);
+        var (bodies, _, _) = StepBounds.WalkEveryBody(compilation, tree);
+        Assert.InRange(bodies, 1, int.MaxValue);
+    }
+
+    [Fact]
+    public async Task A_lock_held_across_await_or_yield_is_not_a_finding_today()
+    {
+        // What the analyzer reports for a Mutex held across an await (the continuation may run on another thread, and a
+        // Monitor-based lock would throw there) and across a yield return: nothing. The walk treats await and yield as
+        // ordinary operations: the lock stays held through them, the guarded accesses after them are accepted, and
+        // the release at the end balances the acquire. There is no "held across await" rule in the catalog (SPEC §5).
+        await CheckAsync("""
+            using System.Collections.Generic;
+
+            internal sealed class Worker
+            {
+                private readonly Mutex _m = new Mutex();
+                private readonly SpinLock _s = new SpinLock();
+                [GuardedBy("_m")] private int _n;
+
+                public async Task HeldAcrossAwait()
+                {
+                    _m.Lock();
+                    await Task.Yield();
+                    _n++;
+                    _m.Unlock();
+                }
+
+                public async Task SpinningAcrossAwait()
+                {
+                    _s.Lock();
+                    await Task.Delay(1);
+                    _s.Unlock();
+                }
+
+                public IEnumerable<int> HeldAcrossYield()
+                {
+                    _m.Lock();
+                    yield return _n;
+                    _m.Unlock();
+                }
+
+                public async Task LeakAfterAwait(bool fail)
+                {
+                    {|DRV1003:_m.Lock()|};
+                    await Task.Yield();
+                    if (fail) return;
+                    _m.Unlock();
+                }
+            }
+            """, OutputKind.DynamicallyLinkedLibrary);
+    }
+
     [Fact]
     public async Task Top_level_statements()
     {
