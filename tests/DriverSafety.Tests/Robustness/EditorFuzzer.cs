@@ -37,11 +37,14 @@ internal static class EditorFuzzer
     public static readonly string[] Operators = { "delete", "duplicate", "swap", "truncate", "retype", "corrupt-string", "move-attribute", "delete-line" };
 
     /// <summary>
-    /// The corpora: the example driver (its core and its driver), the context and lifetime kernels with the code that
-    /// uses them, and every rule test's input (a raw string of the tests of the four families and of the
+    /// The corpora: the example driver (its core and its driver), the context kernel with the code that uses it, the
+    /// sample driver, and every rule test's input (a raw string of the tests of the four families and of the
     /// annotations) that compiles beside the prelude and its family's kernel.
     /// </summary>
     public static IReadOnlyList<FuzzCorpus> Corpora() => LazyCorpora.Value;
+
+    /// <summary>The index of the sample driver's corpus; the rule tests' inputs follow it.</summary>
+    public const int SampleDriver = 2;
 
     private static readonly Lazy<IReadOnlyList<FuzzCorpus>> LazyCorpora = new(BuildCorpora);
 
@@ -51,6 +54,10 @@ internal static class EditorFuzzer
         var example = Path.Combine(Repository.Root, "sample-driver", "DriverSafety.Example");
         corpora.Add(Make("example", new[] { ("Core.cs", File.ReadAllText(Path.Combine(example, "Core.cs"))), ("Driver.cs", File.ReadAllText(Path.Combine(example, "Driver.cs"))) }, all: true));
         corpora.Add(Make("context", new[] { (Prelude.FileName, Prelude.Source), ("ContextKernel.cs", Context.ContextKernel.Source), ("ContextDriver.cs", MutationTests.ContextDriver) }, all: true));
+
+        // The 9,400-line sample driver: one of its files broken at a time, and only that document analysed.
+        var driver = (CSharpCompilation)Samples.SampleDriverTests.CompileDriver();
+        corpora.Add(new FuzzCorpus("sample-driver", driver, driver.SyntaxTrees.Where(t => !t.FilePath.EndsWith("GlobalUsings.g.cs", StringComparison.Ordinal)).ToImmutableArray()));
 
         var testsRoot = Path.Combine(Repository.Root, "tests", "DriverSafety.Tests");
         foreach (var folder in new[] { "Locking", "Context", "Lifetimes", "LockOrder", "Annotations" })
@@ -270,8 +277,8 @@ internal static class EditorFuzzer
         var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < mutants; i++)
         {
-            // The two hand-made corpora every fourth mutant; a rule test's input otherwise.
-            var corpus = i % 4 == 0 ? corpora[random.Next(2)] : corpora[2 + random.Next(corpora.Count - 2)];
+            // The example or the context corpus every fourth mutant, the sample driver every sixteenth, a rule test's input otherwise.
+            var corpus = i % 4 == 0 ? corpora[random.Next(2)] : i % 16 == 1 ? corpora[SampleDriver] : corpora[SampleDriver + 1 + random.Next(corpora.Count - SampleDriver - 1)];
             var tree = corpus.Mutable[random.Next(corpus.Mutable.Length)];
             var (text, what) = Mutate(tree, random);
             perOperator[what.Split(' ')[0] switch
@@ -287,7 +294,7 @@ internal static class EditorFuzzer
             DocumentResult result;
             try
             {
-                result = await AnalyzeDocumentAsync(compilation, mutated, compilationEnd: i % 8 == 0);
+                result = await AnalyzeDocumentAsync(compilation, mutated, compilationEnd: i % 8 == 0 && corpus.Name != "sample-driver");
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

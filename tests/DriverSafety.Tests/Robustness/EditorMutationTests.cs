@@ -26,6 +26,8 @@ public sealed class EditorMutationTests
 
         Assert.Equal("example", corpora[0].Name);
         Assert.Equal("context", corpora[1].Name);
+        Assert.Equal("sample-driver", corpora[EditorFuzzer.SampleDriver].Name);
+        Assert.InRange(corpora[EditorFuzzer.SampleDriver].Mutable.Length, 40, int.MaxValue);
         foreach (var family in new[] { "Locking/", "Context/", "Lifetimes/", "LockOrder/", "Annotations/" })
         {
             Assert.InRange(corpora.Count(c => c.Name.StartsWith(family, StringComparison.Ordinal)), 10, int.MaxValue);
