@@ -49,6 +49,10 @@ public sealed class MalformedAnnotationTests
         ("Excludes empty", "[{|DRV9001:Excludes(\"\")|}] public void F() { }"),
         ("AssertsHeld unknown", "[{|DRV9001:AssertsHeld(\"q\")|}] public void F() { }"),
         ("AcquiredBefore unknown", "[{|DRV9001:AcquiredBefore(\"Nope\")|}] public readonly Mutex N = new Mutex();"),
+        // Contradictory lock annotations (new check: the lock reader reported nothing before), by resolved lock, not by text.
+        ("Requires and Excludes of one lock", "[Requires(\"M\"), {|DRV9002:Excludes(\"this.M\")|}] public void F() { }"),
+        ("Excludes before Requires of one lock", "[{|DRV9002:Excludes(\"M\")|}, Requires(\"M\")] public void F() { }"),
+        ("Requires and Excludes of different locks", "[Requires(\"M\"), Excludes(\"N\")] public void F() { } public readonly Mutex N = new Mutex();"),
         ("AcquiredAfter empty", "[{|DRV9001:AcquiredAfter(\"\")|}] public readonly Mutex N = new Mutex();"),
 
         // Execution context (§3.2).
