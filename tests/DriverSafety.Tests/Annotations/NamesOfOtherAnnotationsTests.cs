@@ -76,7 +76,7 @@ public sealed class NamesOfOtherAnnotationsTests
             [{|#0:Begins("pinned")|}] public static void Pin(Gem obj) { }
         }
         """,
-        Verify.Diagnostic("DRV9001").WithLocation(0).WithMessage("[Begins(\"pinned\")] on 'Pin': target 'this' in  'this' names nothing in static member 'Pin'"));
+        Verify.Diagnostic("DRV9001").WithLocation(0).WithMessage("[Begins(\"pinned\")] on 'Pin': target 'this' names nothing in static member 'Pin'"));
 
     [Fact]
     public Task HandleCheckedByAndMatchThatNameNothing() => Verify.Analyzer("""

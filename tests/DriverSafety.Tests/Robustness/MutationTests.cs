@@ -46,7 +46,7 @@ public sealed class MutationTests
     }
 
     /// <summary>Execution-context and reclaim code (the seed-004 allocator, IRQ save/restore, handlers, memalloc scopes, a notifier).</summary>
-    private const string ContextDriver = """
+    internal const string ContextDriver = """
         public interface INotifier
         {
             [ReclaimContext] int Invalidate(long start);

@@ -8,7 +8,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
     /// The execution-context family's annotations (SPEC §3.2). Their meaning is read by <see cref="ContextContracts"/>;
     /// here each is checked where it is written: <c>[Allocates]</c> names an <c>[AllocationFlags]</c> parameter,
     /// <c>[MasksAllocationFlags]</c> names flags that exist, <c>[MaySleepFlag]</c>/<c>[ReclaimFlag]</c> mark members of an
-    /// <c>[AllocationFlags]</c> enum, and a method does not declare both halves of a pair.
+    /// <c>[AllocationFlags]</c> enum, a method does not declare both halves of a pair, nor both <c>[AtomicContext]</c> and <c>[MightSleep]</c>.
     /// </summary>
     internal sealed class ContextAnnotationReader : AnnotationReader
     {
@@ -20,7 +20,8 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         public override bool Reads(AttributeData attribute) =>
             KnownSymbols.Is(attribute, Known.Allocates) || KnownSymbols.Is(attribute, Known.MasksAllocationFlags) ||
             KnownSymbols.Is(attribute, Known.MaySleepFlag) || KnownSymbols.Is(attribute, Known.ReclaimFlag) ||
-            KnownSymbols.Is(attribute, Known.EntersAtomic) || KnownSymbols.Is(attribute, Known.DisablesIrqs);
+            KnownSymbols.Is(attribute, Known.EntersAtomic) || KnownSymbols.Is(attribute, Known.DisablesIrqs) ||
+            KnownSymbols.Is(attribute, Known.AtomicContext);
 
         public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
         {
@@ -38,6 +39,15 @@ namespace DriverSafety.Analyzers.Contracts.Readers
                 {
                     Report(problems, Descriptors.AnnotationMisapplied, attribute,
                         $"[{attribute.AttributeClass?.Name.Replace("Attribute", string.Empty)}] on '{field.Name}': '{field.ContainingType.Name}' is not an [AllocationFlags] enum");
+                }
+            }
+            else if (KnownSymbols.Is(attribute, Known.AtomicContext))
+            {
+                // A body that runs in atomic context and is declared to sleep: one of the two is wrong.
+                if (symbol is IMethodSymbol atomic && atomic.GetAttributes().Any(a => KnownSymbols.Is(a, Known.MightSleep)))
+                {
+                    Report(problems, Descriptors.AnnotationMisapplied, attribute,
+                        $"[AtomicContext] and [MightSleep] on '{atomic.Name}': a method that runs in atomic context must not sleep");
                 }
             }
             else if (symbol is IMethodSymbol method)

@@ -51,7 +51,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             var targetExpr = Resolver.Resolve(target, symbol, requireLock: false, allowReturn: isBegins || isEnsures, out var problem, out var detail, attribute.ApplicationSyntaxReference);
             if (targetExpr is null)
             {
-                Report(problems, Kind(problem), attribute, $"[{name}(\"{subject}\")] on '{symbol.Name}': target {detail.Replace("lock expression", string.Empty).Trim()}");
+                Report(problems, Kind(problem), attribute, $"[{name}(\"{subject}\")] on '{symbol.Name}': target {AsTarget(detail)}");
             }
 
             var valid = targetExpr is not null;
@@ -232,5 +232,14 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             var owner = Resolver.ResolveType(typeName, method, at);
             return owner?.GetMembers(name.Substring(dot + 1)).OfType<IMethodSymbol>().FirstOrDefault();
         }
+
+        /// <summary>The resolver's words about a lock expression, said of a target (every mention, not only the first).</summary>
+        private static string AsTarget(string detail) => detail
+            .Replace("a lock expression is a path", "a target is a path")
+            .Replace("an empty lock expression names no lock", "is empty")
+            .Replace("a null lock expression names no lock", "is null")
+            .Replace("lock expression ", string.Empty)
+            .Replace("'this' in 'this' ", "'this' ")
+            .Trim();
     }
 }

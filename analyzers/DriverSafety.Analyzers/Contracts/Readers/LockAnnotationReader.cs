@@ -39,7 +39,9 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             }
             else if (KnownSymbols.Is(attribute, Known.Excludes))
             {
-                into.Excludes = into.Excludes.AddRange(Clauses(attribute, symbol, 0, problems, defaultThis: true));
+                var excludes = Clauses(attribute, symbol, 0, problems, defaultThis: true).ToList();
+                into.Excludes = into.Excludes.AddRange(excludes);
+                CheckRequiredAndExcluded(attribute, symbol, excludes, problems);
             }
             else if (KnownSymbols.Is(attribute, Known.AssertsHeld))
             {
@@ -74,6 +76,33 @@ namespace DriverSafety.Analyzers.Contracts.Readers
                 Report(problems, Descriptors.AnnotationMisapplied, attribute, $"[NoAnalysis] on abstract member '{symbol.Name}': it has no body to leave unanalysed");
             }
         }
+
+        /// <summary>A lock both required and excluded by one member: no caller can satisfy both (reported at the [Excludes]).</summary>
+        private void CheckRequiredAndExcluded(AttributeData excludes, ISymbol symbol, List<LockClause> excluded, ImmutableArray<AnnotationProblem>.Builder problems)
+        {
+            if (excluded.Count == 0)
+            {
+                return;
+            }
+
+            var ignored = ImmutableArray.CreateBuilder<AnnotationProblem>();
+            foreach (var requires in symbol.GetAttributes().Where(a => KnownSymbols.Is(a, Known.Requires)))
+            {
+                foreach (var required in Clauses(requires, symbol, 0, ignored, defaultThis: true))
+                {
+                    if (excluded.FirstOrDefault(e => SameLock(e.Lock, required.Lock)) is { } both)
+                    {
+                        Report(problems, Descriptors.AnnotationMisapplied, excludes,
+                            $"[Excludes] on '{symbol.Name}': lock '{both.Lock}' is also [Requires]d; a caller cannot both hold it and not hold it");
+                        return;
+                    }
+                }
+            }
+        }
+
+        private static bool SameLock(LockExpr a, LockExpr b) =>
+            a.Kind == b.Kind && a.ParameterOrdinal == b.ParameterOrdinal && SymbolEqualityComparer.Default.Equals(a.StaticType, b.StaticType) &&
+            a.Members.SequenceEqual(b.Members, SymbolEqualityComparer.Default);
 
         private void CheckParameterAnnotations(IMethodSymbol method, ImmutableArray<AnnotationProblem>.Builder problems)
         {
