@@ -136,7 +136,7 @@ public sealed class CorrectLockNameCodeFixTests
                     public SpinLock Lock = new SpinLock();
 
                     [{|DRV9001:TryAcquires(true, "Lck")|}]
-                    public bool TryLock() => true;
+                    public bool TryLock() => false;
                 }
                 """,
             },
@@ -148,7 +148,7 @@ public sealed class CorrectLockNameCodeFixTests
                     public SpinLock Lock = new SpinLock();
 
                     [TryAcquires(true, "Lock")]
-                    public bool TryLock() => true;
+                    public bool TryLock() => false;
                 }
                 """,
             },
