@@ -236,6 +236,10 @@ namespace DriverSafety.Analyzers.Flow
         /// The context in <paramref name="state"/>, leaving out the spinning locks in <paramref name="released"/> (a callee
         /// that requires them and drops them before it sleeps, §7.10).
         /// </summary>
+        /// <summary>The context at a call for a callee event, leaving out the spinning locks the callee released before it (§7.10).</summary>
+        public static AtomicReason AtCall(FlowState state, CallSite site, System.Collections.Immutable.ImmutableArray<Contracts.LockExpr> released) =>
+            released.IsEmpty ? Of(state) : Of(state, h => released.Any(r => site.Substitute(r) is { } p && p.Equals(h.Lock)));
+
         public static AtomicReason Of(FlowState state, System.Func<HeldLock, bool>? released = null)
         {
             var ctx = state.Context;
@@ -293,7 +297,8 @@ namespace DriverSafety.Analyzers.Flow
             return default;
         }
 
-        private static string NameOf(IOperation raise) => raise switch
+        /// <summary>How a message names the call that raised a depth: <c>Irq.LocalSave</c>.</summary>
+        internal static string NameOf(IOperation raise) => raise switch
         {
             Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation => invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name,
             _ => raise.Syntax.ToString(),

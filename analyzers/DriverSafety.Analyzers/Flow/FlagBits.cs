@@ -197,23 +197,7 @@ namespace DriverSafety.Analyzers.Flow
             walked is not null && SymbolEqualityComparer.Default.Equals(parameter.Parameter.ContainingSymbol?.OriginalDefinition, walked.OriginalDefinition) &&
             flags.IsFlagsType(parameter.Parameter.Type);
 
-        private static IOperation Strip(IOperation operation)
-        {
-            while (true)
-            {
-                switch (operation)
-                {
-                    case IConversionOperation { OperatorMethod: null } conversion:
-                        operation = conversion.Operand;
-                        continue;
-                    case IParenthesizedOperation parenthesized:
-                        operation = parenthesized.Operand;
-                        continue;
-                    default:
-                        return operation;
-                }
-            }
-        }
+        private static IOperation Strip(IOperation operation) => FlowEngine.StripConversions(operation)!;
 
         /// <summary>The argument operation passed for <paramref name="ordinal"/> at a call site (null for one it cannot see).</summary>
         public static IOperation? ArgumentOf(IOperation site, int ordinal)

@@ -78,7 +78,8 @@ namespace DriverSafety.Analyzers.Flow
             };
         }
 
-        private static IOperation? StripConversions(IOperation? operation)
+        /// <summary>The operation under its implicit and explicit built-in conversions.</summary>
+        internal static IOperation? StripConversions(IOperation? operation)
         {
             while (operation is IConversionOperation { OperatorMethod: null } conversion)
             {

@@ -145,8 +145,7 @@ namespace DriverSafety.Analyzers.Rules
                             }
 
                             var outcome = ContextOutcome.AtCall(calleeEvent, e.Site, e.Before, e.Body.Symbol);
-                            var released = calleeEvent.ReleasedBefore;
-                            var context = released.IsEmpty ? here : AtomicReason.Of(e.Before, h => released.Any(r => e.Site.Substitute(r) is { } p && p.Equals(h.Lock)));
+                            var context = calleeEvent.ReleasedBefore.IsEmpty ? here : AtomicReason.AtCall(e.Before, e.Site, calleeEvent.ReleasedBefore);
                             var chain = calleeEvent.Chain.Prepend(e.Site.Callee.Name, e.Site.Location);
                             var reason = calleeEvent.Reason;
                             if (outcome.Outcome == Outcome.FlagsUnknown && calleeEvent.Flags is { ParamOrdinal: >= 0 } given &&
@@ -160,7 +159,9 @@ namespace DriverSafety.Analyzers.Rules
 
                         break;
                     default:
-                        if (Direct(effect, e, _contracts, e.Body.Symbol) is { } direct)
+                        // A call's own sleep or IRQ need is a finding only in atomic context (IRQs off is atomic too): no
+                        // event (and no message text) is built for the calls of process context.
+                        if (here.Atomic && Direct(effect, e, _contracts, e.Body.Symbol) is { } direct)
                         {
                             best = Better(best, Check(e, direct.Kind, direct.Reason, direct.Outcome, here, CallChain.Of(direct.Leaf, e.Site.Location), null));
                         }
@@ -272,7 +273,7 @@ namespace DriverSafety.Analyzers.Rules
             {
                 if (_reportedRaises.Add(dropped))
                 {
-                    _report(Diagnostic.Create(Descriptors.UnbalancedContext, dropped.Syntax.GetLocation(), NameOf(dropped),
+                    _report(Diagnostic.Create(Descriptors.UnbalancedContext, dropped.Syntax.GetLocation(), AtomicReason.NameOf(dropped),
                         $"{What(dropped)} on some paths only: paths with different depths meet in '{e.Body.Name}'"));
                 }
             }
@@ -302,14 +303,10 @@ namespace DriverSafety.Analyzers.Rules
                 }
                 else if (_reportedRaises.Add(raise))
                 {
-                    _report(Diagnostic.Create(Descriptors.UnbalancedContext, raise.Syntax.GetLocation(), new[] { e.Location }, NameOf(raise), $"{raisesText} and '{e.Body.Name}' can exit {stillText}"));
+                    _report(Diagnostic.Create(Descriptors.UnbalancedContext, raise.Syntax.GetLocation(), new[] { e.Location }, AtomicReason.NameOf(raise), $"{raisesText} and '{e.Body.Name}' can exit {stillText}"));
                 }
             }
         }
-
-        private static string NameOf(IOperation raise) => raise is Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation
-            ? invocation.TargetMethod.ContainingType?.Name + "." + invocation.TargetMethod.Name
-            : raise.Syntax.ToString();
 
         private string What(IOperation raise) =>
             raise is Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation && _contracts.Context.For(invocation.TargetMethod).DisablesIrqs

@@ -248,12 +248,7 @@ namespace DriverSafety.Analyzers.Rules
         /// <summary>The value a <c>return</c> hands back, where it is a constant or a local of known value.</summary>
         private static ConditionValue? ReturnedValue(ExitEvent e)
         {
-            var value = e.Returned;
-            while (value is Microsoft.CodeAnalysis.Operations.IConversionOperation { OperatorMethod: null } conversion)
-            {
-                value = conversion.Operand;
-            }
-
+            var value = FlowEngine.StripConversions(e.Returned);
             if (value is null)
             {
                 return null;

@@ -218,8 +218,7 @@ namespace DriverSafety.Analyzers.Summaries
                                 continue;
                             }
 
-                            var released = calleeEvent.ReleasedBefore;
-                            var here = AtomicReason.Of(e.Before, h => released.Any(r => e.Site.Substitute(r) is { } p && p.Equals(h.Lock)));
+                            var here = AtomicReason.AtCall(e.Before, e.Site, calleeEvent.ReleasedBefore);
                             Record(collector, e, calleeEvent.Kind, calleeEvent.Reason, outcome, calleeEvent.MaySleepBits, calleeEvent.ReclaimBits, here,
                                 calleeEvent.Chain.Prepend(e.Site.Method.Name, e.Site.Location), calleeEvent.ReportedInCallee, calleeEvent.AtomicInMethod, calleeEvent.FlagsType);
                         }

@@ -144,11 +144,7 @@ namespace DriverSafety.Analyzers.WholeProgram
 
         private static IrqUsageWitness First(IrqUsageWitness a, IrqUsageWitness b) => Before(a.Location, b.Location) ? a : b;
 
-        private static bool Before(Location a, Location b)
-        {
-            var byPath = string.CompareOrdinal(a.SourceTree?.FilePath, b.SourceTree?.FilePath);
-            return byPath < 0 || (byPath == 0 && a.SourceSpan.Start <= b.SourceSpan.Start);
-        }
+        private static bool Before(Location a, Location b) => LockOrderGraph.Before(a, b);
 
         /// <summary>A call edge's first call, and its first call with IRQs enabled.</summary>
         internal sealed class CallWitness

@@ -154,7 +154,7 @@ namespace DriverSafety.Analyzers.WholeProgram
                 }
 
                 var released = calleeEvent.ReleasedBefore;
-                var context = AtomicReason.Of(e.Before, h => released.Any(r => e.Site.Substitute(r) is { } p && p.Equals(h.Lock)));
+                var context = AtomicReason.AtCall(e.Before, e.Site, released);
                 Record(e, calleeEvent.Chain.Prepend(e.Site.Callee.Name, e.Site.Location), outcome, calleeEvent.ReclaimBits, calleeEvent.FlagsType, context,
                     released.Select(r => e.Site.Substitute(r)).Where(p => p is not null).Select(p => p!).ToImmutableArray());
             }
