@@ -17,6 +17,11 @@ public static class Program
             return 0;
         }
 
+        if (args.Length >= 2 && args[0] == "--corpus-check")
+        {
+            return CorpusCheck.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args.Length > 2 ? args[2] : null, Console.Out);
+        }
+
         if (args.Length == 1 && args[0] == "--steps")
         {
             StepsReport.Run(Console.Out);
