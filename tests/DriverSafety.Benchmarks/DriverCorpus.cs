@@ -110,7 +110,7 @@ public static class DriverCorpus
             for (var i = 0; i < unitsInFile && lines + LineCount(file.ToString()) < targetLines; i++, unit++)
             {
                 // Each unit draws from its own generator, so a unit's text does not depend on the file sizes before it.
-                AppendUnit(file, unit, new Random(HashCode.Combine(seed, unit)), bugs);
+                AppendUnit(file, unit, new Random(unchecked((seed * 7919) + unit)), bugs);
             }
 
             var text = file.ToString();

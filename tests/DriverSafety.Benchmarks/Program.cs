@@ -17,6 +17,16 @@ public static class Program
             return 0;
         }
 
+        if (args.Length >= 1 && args[0] == "--builds")
+        {
+            return BuildBenchmark.Run(args, Console.Out);
+        }
+
+        if (args.Length >= 2 && args[0] == "--profile")
+        {
+            return Profile.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3, Console.Out);
+        }
+
         if (args.Length >= 2 && args[0] == "--corpus-check")
         {
             return CorpusCheck.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args.Length > 2 ? args[2] : null, Console.Out);

@@ -33,6 +33,15 @@ public static class StepsReport
             Write(output, $"{size / ScalingSource.StatementsPerMethod} methods, chains of {ScalingSource.ChainLength}", size, Measure(manyMethods));
         }
 
+        var generated = new List<(int Lines, Counts Counts)>();
+        foreach (var lines in new[] { 10_000, 50_000, 200_000 })
+        {
+            var corpus = DriverCorpus.Generate(lines);
+            var counts = Measure(GeneratedCompilation.Create(corpus));
+            Write(output, $"Generated corpus, {corpus.Files.Count} files", corpus.Lines, counts, unit: "lines");
+            generated.Add((corpus.Lines, counts));
+        }
+
         var sample = SampleDriverSource.Load();
         var errors = sample.Errors();
         var sampleCounts = Measure(sample.Compilation);
@@ -47,6 +56,11 @@ public static class StepsReport
         }
 
         output.WriteLine($"  Summaries: {sampleCounts.Summaries} methods summarised in {sampleCounts.SummaryWalks} summary walks, for {sampleCounts.Bodies} executable bodies analysed.");
+        foreach (var (lines, counts) in generated)
+        {
+            output.WriteLine($"Generated corpus of {lines:N0} lines: {counts.Summaries} methods summarised in {counts.SummaryWalks} summary walks, for {counts.Bodies} executable bodies analysed ({(double)counts.SummaryWalks / Math.Max(1, counts.Summaries):F2} walks per summarised method).");
+        }
+
         output.WriteLine($"  DriverSafety (whole analyzer): {AnalyzerRun.Summary(wholeAnalyzer)}");
         output.WriteLine($"  DriverSafety (bodies above):   {AnalyzerRun.Summary(sampleCounts.Diagnostics.ToImmutableArray())} (annotation rules run per symbol, not per body)");
         output.WriteLine($"  Binding+CFG only:              {AnalyzerRun.Summary(AnalyzerRun.Diagnostics(sample.Compilation, new BindingAndCfgAnalyzer()))}");
@@ -63,9 +77,9 @@ public static class StepsReport
         output.WriteLine($"  {label} [{names}]: {AnalyzerRun.Summary(AnalyzerRun.Diagnostics(enabled, analyzers))}");
     }
 
-    private static void Write(TextWriter output, string shape, int statements, Counts counts, bool statementsAreLines = false)
+    private static void Write(TextWriter output, string shape, int statements, Counts counts, bool statementsAreLines = false, string? unit = null)
     {
-        var size = statementsAreLines ? $"{statements} LOC" : statements.ToString();
+        var size = unit is not null ? $"{statements} {unit}" : statementsAreLines ? $"{statements} LOC" : statements.ToString();
         var perBlock = counts.Blocks == 0 ? 0 : (double)counts.Steps / counts.Blocks;
         output.WriteLine(
             $"| {shape} | {size} | {counts.Bodies} | {counts.Blocks} | {counts.Steps} | {perBlock:F2} | {counts.MaxSteps} | {counts.Truncated} | {AnalyzerRun.Summary(counts.Diagnostics.ToImmutableArray())} |");
