@@ -22,21 +22,31 @@ public static class Profile
         {
             var floor = Time(compilation, new BindingAndCfgAnalyzer());
             var ds = Time(compilation, new DriverSafetyAnalyzer());
-            output.WriteLine($"  floor {floor.Wall.TotalMilliseconds:F0} ms; DriverSafety {ds.Wall.TotalMilliseconds:F0} ms (analyzer execution time {ds.Execution.TotalMilliseconds:F0} ms), {ds.Diagnostics} diagnostics");
+            output.WriteLine($"  binding+CFG: wall {floor.Wall.TotalMilliseconds:F0} ms, its execution time {floor.Execution.TotalMilliseconds:F0} ms, CPU {floor.Cpu.TotalMilliseconds:F0} ms, allocated {floor.Allocated / 1e6:F0} MB, retained {floor.Retained / 1e6:F0} MB");
+            output.WriteLine($"  DriverSafety: wall {ds.Wall.TotalMilliseconds:F0} ms, its execution time {ds.Execution.TotalMilliseconds:F0} ms, CPU {ds.Cpu.TotalMilliseconds:F0} ms, allocated {ds.Allocated / 1e6:F0} MB, retained {ds.Retained / 1e6:F0} MB; {ds.Diagnostics} diagnostics");
         }
 
         return 0;
     }
 
-    private static (TimeSpan Wall, TimeSpan Execution, int Diagnostics) Time(Compilation compilation, DiagnosticAnalyzer analyzer)
+    private static (TimeSpan Wall, TimeSpan Execution, TimeSpan Cpu, long Allocated, long Retained, int Diagnostics) Time(Compilation compilation, DiagnosticAnalyzer analyzer)
     {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         var withAnalyzers = compilation.WithAnalyzers(
             ImmutableArray.Create(analyzer),
-            new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
+            new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true));
         var diagnostics = withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
         var wall = stopwatch.Elapsed;
+        var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var allocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         var telemetry = withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None).GetAwaiter().GetResult();
-        return (wall, telemetry.ExecutionTime, diagnostics.Length);
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - before;
+        GC.KeepAlive(withAnalyzers);
+        return (wall, telemetry.ExecutionTime, cpuUsed, allocatedBytes, retained, diagnostics.Length);
     }
 }

@@ -22,6 +22,11 @@ public static class Program
             return BuildBenchmark.Run(args, Console.Out);
         }
 
+        if (args.Length == 2 && args[0] == "--alloc-profile")
+        {
+            return AllocationProfile.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), Console.Out);
+        }
+
         if (args.Length >= 2 && args[0] == "--profile")
         {
             return Profile.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3, Console.Out);

@@ -137,7 +137,7 @@ namespace DriverSafety.Analyzers.Contracts
         public ContextContract For(IMethodSymbol method)
         {
             method = method.OriginalDefinition;
-            return _methods.GetOrAdd(method, Build);
+            return _methods.TryGetValue(method, out var known) ? known : _methods.GetOrAdd(method, Build);
         }
 
         /// <summary>The contract a lambda or method group converted to <paramref name="delegateType"/> runs under.</summary>
@@ -215,7 +215,8 @@ namespace DriverSafety.Analyzers.Contracts
                 return null;
             }
 
-            return _types.GetOrAdd(named.OriginalDefinition, t => Build((INamedTypeSymbol)t));
+            var definition = named.OriginalDefinition;
+            return _types.TryGetValue(definition, out var known) ? known : _types.GetOrAdd(definition, t => Build((INamedTypeSymbol)t));
         }
 
         private FlagsType? Build(INamedTypeSymbol type)

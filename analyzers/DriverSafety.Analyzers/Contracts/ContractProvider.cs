@@ -44,12 +44,17 @@ namespace DriverSafety.Analyzers.Contracts
         public MethodContract ForMethod(IMethodSymbol method)
         {
             method = method.OriginalDefinition;
-            return _methods.GetOrAdd(method, BuildMethodContract);
+            return _methods.TryGetValue(method, out var known) ? known : _methods.GetOrAdd(method, BuildMethodContract);
         }
 
         public MemberContract ForMember(ISymbol member)
         {
             member = member.OriginalDefinition;
+            if (_members.TryGetValue(member, out var known))
+            {
+                return known;
+            }
+
             return _members.GetOrAdd(member, m =>
             {
                 var own = Own(m);
@@ -191,7 +196,7 @@ namespace DriverSafety.Analyzers.Contracts
             method.GetAttributes().Any(a => KnownSymbols.Is(a, _known.NoAnalysis)) ||
             (method.AssociatedSymbol?.GetAttributes().Any(a => KnownSymbols.Is(a, _known.NoAnalysis)) ?? false);
 
-        private OwnAnnotations Own(ISymbol symbol) => _own.GetOrAdd(symbol, Parse);
+        private OwnAnnotations Own(ISymbol symbol) => _own.TryGetValue(symbol, out var known) ? known : _own.GetOrAdd(symbol, Parse);
 
         private OwnAnnotations Parse(ISymbol symbol)
         {

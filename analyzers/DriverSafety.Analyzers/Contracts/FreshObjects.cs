@@ -21,7 +21,19 @@ namespace DriverSafety.Analyzers.Contracts
         public static bool Returns(ContractProvider contracts, IMethodSymbol method)
         {
             var cache = Caches.GetValue(contracts, _ => new ConcurrentDictionary<IMethodSymbol, bool>(SymbolEqualityComparer.Default));
-            return Returns(contracts, method.OriginalDefinition, cache, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
+            method = method.OriginalDefinition;
+            if (cache.TryGetValue(method, out var known))
+            {
+                return known;
+            }
+
+            if (method.DeclaringSyntaxReferences.Length != 1)
+            {
+                // Asked at every call: a method from metadata (or a partial one) is never decided fresh from syntax.
+                return false;
+            }
+
+            return Returns(contracts, method, cache, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default));
         }
 
         private static bool Returns(ContractProvider contracts, IMethodSymbol method, ConcurrentDictionary<IMethodSymbol, bool> cache, HashSet<IMethodSymbol> visiting)

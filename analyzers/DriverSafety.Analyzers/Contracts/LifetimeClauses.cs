@@ -110,13 +110,22 @@ namespace DriverSafety.Analyzers.Contracts
         {
             var cache = Caches.GetValue(contracts, _ => new Cache());
             symbol = symbol.OriginalDefinition;
-            return cache.Contracts.GetOrAdd(symbol, s => Build(contracts, s));
+            return cache.Contracts.TryGetValue(symbol, out var known) ? known : BuildCached(cache, contracts, symbol);
         }
+
+        // Apart from For, so the closure is only allocated on a miss.
+        private static LifetimeContract BuildCached(Cache cache, ContractProvider contracts, ISymbol symbol) =>
+            cache.Contracts.GetOrAdd(symbol, s => Build(contracts, s));
 
         /// <summary>Whether the type (or a base type) has a member with a lifetime annotation: a new object of it starts in no state.</summary>
         public static bool TypeHasLifetimes(ContractProvider contracts, ITypeSymbol type)
         {
             var cache = Caches.GetValue(contracts, _ => new Cache());
+            return cache.Types.TryGetValue(type.OriginalDefinition, out var known) ? known : TypeHasLifetimesUncached(cache, contracts, type);
+        }
+
+        private static bool TypeHasLifetimesUncached(Cache cache, ContractProvider contracts, ITypeSymbol type)
+        {
             return cache.Types.GetOrAdd(type.OriginalDefinition, t =>
             {
                 for (var current = t; current is not null; current = current.BaseType)

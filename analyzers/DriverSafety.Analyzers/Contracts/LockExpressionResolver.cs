@@ -256,7 +256,7 @@ namespace DriverSafety.Analyzers.Contracts
 
         /// <summary>The <c>LockKind</c> of a [LockType] type (0 = Sleeping, 1 = Spinning), searching base types.</summary>
         public int? LockKindOf(ITypeSymbol? type) =>
-            type is null ? null : _lockKinds.GetOrAdd(type, t => ComputeLockKind(t) ?? -1) is var kind && kind >= 0 ? kind : null;
+            type is null ? null : (_lockKinds.TryGetValue(type, out var known) ? known : _lockKinds.GetOrAdd(type, t => ComputeLockKind(t) ?? -1)) is var kind && kind >= 0 ? kind : null;
 
         private int? ComputeLockKind(ITypeSymbol type)
         {

@@ -102,6 +102,12 @@ namespace DriverSafety.Analyzers.Flow
         /// <summary>Why <paramref name="method"/> blocks the thread, when the models table says it does; null otherwise.</summary>
         public static string? Blocks(IMethodSymbol method, IOperation site)
         {
+            if (!BlockingMembers.Contains(method.Name))
+            {
+                // Asked at every call: most callees are not in the table, and building a type's full name allocates.
+                return null;
+            }
+
             for (var type = method.ContainingType; type is not null; type = type.BaseType)
             {
                 if (Blocking.Contains((MetadataName(type), method.Name)))
@@ -112,6 +118,9 @@ namespace DriverSafety.Analyzers.Flow
 
             return null;
         }
+
+        /// <summary>The member names of <see cref="Blocking"/>: a call to any other name cannot block by the table.</summary>
+        private static readonly ImmutableHashSet<string> BlockingMembers = Blocking.Select(b => b.Member).ToImmutableHashSet(System.StringComparer.Ordinal);
 
         /// <summary>A wait with a constant zero timeout (<c>WaitOne(0)</c>, <c>Wait(0)</c>) polls and returns.</summary>
         private static bool PollsOnly(IMethodSymbol method, IOperation site) =>
@@ -139,6 +148,10 @@ namespace DriverSafety.Analyzers.Flow
             ("System.Collections.Generic.List`1", "AddRange"),
             ("System.Collections.Generic.List`1", "InsertRange"),
             ("System.Collections.Generic.HashSet`1", "UnionWith"));
+
+        private static readonly ImmutableHashSet<string> ConsumesAtOnceMembers = ConsumesAtOnce.Select(b => b.Member).ToImmutableHashSet(System.StringComparer.Ordinal);
+
+        private static readonly ImmutableHashSet<string> InvokedBeforeReturnMembers = InvokedBeforeReturn.Select(b => b.Member).ToImmutableHashSet(System.StringComparer.Ordinal);
 
         /// <summary>Mutators of well-known collections: calling one on a guarded collection is a write (§7.6d).</summary>
         public static readonly ImmutableHashSet<string> CollectionMutators = ImmutableHashSet.Create(
@@ -169,13 +182,13 @@ namespace DriverSafety.Analyzers.Flow
             }
 
             var type = original.ContainingType?.OriginalDefinition;
-            return type is not null && InvokedBeforeReturn.Contains((MetadataName(type), method.Name));
+            return type is not null && InvokedBeforeReturnMembers.Contains(method.Name) && InvokedBeforeReturn.Contains((MetadataName(type), method.Name));
         }
 
         public static bool Consumes(IMethodSymbol method)
         {
             var type = (method.ReducedFrom ?? method).ContainingType?.OriginalDefinition;
-            return type is not null && ConsumesAtOnce.Contains((MetadataName(type), method.Name));
+            return type is not null && ConsumesAtOnceMembers.Contains(method.Name) && ConsumesAtOnce.Contains((MetadataName(type), method.Name));
         }
 
 

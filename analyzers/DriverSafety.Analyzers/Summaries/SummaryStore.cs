@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
@@ -26,7 +27,7 @@ namespace DriverSafety.Analyzers.Summaries
 
         private readonly ContractProvider _contracts;
         private readonly ConcurrentDictionary<IMethodSymbol, MethodSummary> _done = new ConcurrentDictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
-        private readonly ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>> _graphs = new ConditionalWeakTable<SyntaxNode, StrongBox<ControlFlowGraph?>>();
+        private readonly ConditionalWeakTable<SyntaxNode, WeakReference<ControlFlowGraph>> _graphs = new ConditionalWeakTable<SyntaxNode, WeakReference<ControlFlowGraph>>();
 
         public SummaryStore(ContractProvider contracts) => _contracts = contracts;
 
@@ -41,11 +42,33 @@ namespace DriverSafety.Analyzers.Summaries
         private int _walks;
 
         /// <summary>
-        /// The control-flow graph of a body, built once whether its own analysis or a caller's summary needs it first
-        /// (held weakly, like the syntax it belongs to).
+        /// The control-flow graph of a body, shared between its own analysis and a caller's summary when both need it
+        /// while it is alive. Held weakly: a graph keeps its operation tree and semantic model alive, and holding every
+        /// body's graph for the whole compilation cost more memory (and garbage-collection time) than building a
+        /// collected one again costs time.
         /// </summary>
-        public ControlFlowGraph? GraphOf(SyntaxNode body, System.Func<ControlFlowGraph?> create) =>
-            _graphs.GetValue(body, _ => new StrongBox<ControlFlowGraph?>(create())).Value;
+        public ControlFlowGraph? GraphOf(SyntaxNode body, System.Func<ControlFlowGraph?> create)
+        {
+            var weak = _graphs.GetValue(body, _ => new WeakReference<ControlFlowGraph>(null!));
+            lock (weak)
+            {
+                if (weak.TryGetTarget(out var cached))
+                {
+                    return cached;
+                }
+            }
+
+            var graph = create();
+            if (graph is not null)
+            {
+                lock (weak)
+                {
+                    weak.SetTarget(graph);
+                }
+            }
+
+            return graph;
+        }
 
         private MethodSummary Get(IMethodSymbol method, Dictionary<IMethodSymbol, MethodSummary>? batch, CancellationToken cancellation)
         {

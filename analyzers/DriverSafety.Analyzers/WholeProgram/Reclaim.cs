@@ -119,7 +119,8 @@ namespace DriverSafety.Analyzers.WholeProgram
         }
 
         /// <summary>A method is <c>[ReclaimContext]</c>, by its own attribute or the one of a member it overrides or implements.</summary>
-        public bool IsReclaimMethod(IMethodSymbol method) => _methods.GetOrAdd(method.OriginalDefinition, m => ComputeReclaimMethod((IMethodSymbol)m));
+        public bool IsReclaimMethod(IMethodSymbol method) =>
+            _methods.TryGetValue(method.OriginalDefinition, out var known) ? known : _methods.GetOrAdd(method.OriginalDefinition, m => ComputeReclaimMethod((IMethodSymbol)m));
 
         /// <summary>Every lambda or method converted to this delegate type runs in reclaim context.</summary>
         public bool IsReclaimDelegate(INamedTypeSymbol? type) =>

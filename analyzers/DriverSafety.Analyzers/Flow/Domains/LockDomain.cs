@@ -246,16 +246,16 @@ namespace DriverSafety.Analyzers.Flow.Domains
             return hash;
         }
 
-        public override LockSet Forget(LockSet value, ValueKey key) => Without(value, k => k.Equals(key));
+        public override LockSet Forget(LockSet value, ValueKey key) => HasFacts(value, key) ? Without(value, k => k.Equals(key)) : value;
 
         public override LockSet Bind(LockSet value, ValueKey from, ValueKey to, bool negate)
         {
             value = Forget(value, to);
-            if (!HasFacts(value, k => k.Equals(from)))
-            {
-                return value;
-            }
+            return HasFacts(value, from) ? BindFacts(value, from, to, negate) : value;
+        }
 
+        private static LockSet BindFacts(LockSet value, ValueKey from, ValueKey to, bool negate)
+        {
             return value.With(
                 held: value.Held.Select(h => h.Conditions.FirstOrDefault(c => c.Key.Equals(from)) is { Key.Identity: not null } c
                     ? h.WithConditions(h.Conditions.Add(new HoldCondition(to, negate ? c.Success.Negated() : c.Success))) : h).ToImmutableArray(),
@@ -267,7 +267,10 @@ namespace DriverSafety.Analyzers.Flow.Domains
         public override LockSet DropOperationFacts(LockSet value) => Without(value, k => k.IsOperation);
 
         /// <summary>Decides the try-locks pending on <paramref name="key"/>: held where the outcome pins success, failed where it rules it out.</summary>
-        public override LockSet? Assume(LockSet value, FlowState state, ValueKey key, ValueTest test, bool truth)
+        public override LockSet? Assume(LockSet value, FlowState state, ValueKey key, ValueTest test, bool truth) =>
+            HasFacts(value, key) ? AssumeFacts(value, key, test, truth) : value;
+
+        private static LockSet? AssumeFacts(LockSet value, ValueKey key, ValueTest test, bool truth)
         {
             foreach (var pending in value.Pending.Where(p => p.Key.Equals(key)).ToArray())
             {
@@ -316,9 +319,66 @@ namespace DriverSafety.Analyzers.Flow.Domains
             return value;
         }
 
-        private static bool HasFacts(LockSet value, System.Func<ValueKey, bool> keyed) =>
-            value.Pending.Any(p => keyed(p.Key)) || value.Failed.Any(p => keyed(p.Key)) || value.Guards.Any(g => keyed(g.Key)) ||
-            value.Held.Any(h => h.Conditions.Any(c => keyed(c.Key)));
+        /// <summary>Whether any fact hangs off <paramref name="key"/> (no allocation: asked at every store and branch).</summary>
+        private static bool HasFacts(LockSet value, ValueKey key)
+        {
+            foreach (var pending in value.Pending)
+            {
+                if (pending.Key.Equals(key))
+                {
+                    return true;
+                }
+            }
+
+            foreach (var failed in value.Failed)
+            {
+                if (failed.Key.Equals(key))
+                {
+                    return true;
+                }
+            }
+
+            foreach (var guard in value.Guards)
+            {
+                if (guard.Key.Equals(key))
+                {
+                    return true;
+                }
+            }
+
+            foreach (var held in value.Held)
+            {
+                foreach (var condition in held.Conditions)
+                {
+                    if (condition.Key.Equals(key))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
+
+        private static bool HasFacts(LockSet value, System.Func<ValueKey, bool> keyed)
+        {
+            if (value.Pending.IsEmpty && value.Failed.IsEmpty && value.Guards.IsEmpty)
+            {
+                var anyCondition = false;
+                foreach (var held in value.Held)
+                {
+                    anyCondition |= !held.Conditions.IsEmpty;
+                }
+
+                if (!anyCondition)
+                {
+                    return false;
+                }
+            }
+
+            return value.Pending.Any(p => keyed(p.Key)) || value.Failed.Any(p => keyed(p.Key)) || value.Guards.Any(g => keyed(g.Key)) ||
+                value.Held.Any(h => h.Conditions.Any(c => keyed(c.Key)));
+        }
 
         /// <summary>The lock set without the facts hung off the keys <paramref name="keyed"/> picks (a hold keeps its lock, losing only the condition).</summary>
         private static LockSet Without(LockSet value, System.Func<ValueKey, bool> keyed)

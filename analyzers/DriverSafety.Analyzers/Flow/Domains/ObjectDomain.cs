@@ -499,7 +499,45 @@ namespace DriverSafety.Analyzers.Flow.Domains
         }
 
         /// <summary>A reassigned local: facts about its value go (their value is no longer reachable through it).</summary>
-        public override ObjectSet Forget(ObjectSet value, ValueKey key)
+        public override ObjectSet Forget(ObjectSet value, ValueKey key) =>
+            Mentions(value, key) ? ForgetMentioned(value, key) : value;
+
+        /// <summary>Whether any alias, fresh value, shape or fact mentions <paramref name="key"/> (no allocation: Forget runs at every store).</summary>
+        private static bool Mentions(ObjectSet value, ValueKey key)
+        {
+            foreach (var alias in value.Aliases)
+            {
+                if (alias.Alias.Equals(key) || alias.Canonical.Equals(key))
+                {
+                    return true;
+                }
+            }
+
+            if (value.Fresh.Contains(key))
+            {
+                return true;
+            }
+
+            foreach (var shape in value.Shapes)
+            {
+                if (shape.Key.Equals(key))
+                {
+                    return true;
+                }
+            }
+
+            foreach (var f in value.Facts)
+            {
+                if (f.Target.RootedAt(key) || (f.Open is { } o && (o.Condition.Equals(key) || o.CheckKey.Equals(key) || (o.Handle?.RootedAt(key) ?? false))))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static ObjectSet ForgetMentioned(ObjectSet value, ValueKey key)
         {
             if (value.Aliases.Any(a => a.Alias.Equals(key)))
             {

@@ -148,7 +148,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public override int Hash(KnownValues value) => value.Known.Length;
 
-        public override KnownValues Forget(KnownValues value, ValueKey key) => Without(value, k => k.Equals(key));
+        public override KnownValues Forget(KnownValues value, ValueKey key) => value.Of(key) is null ? value : new KnownValues(value.Known.RemoveAll(k => k.Key.Equals(key)));
 
         public override KnownValues Bind(KnownValues value, ValueKey from, ValueKey to, bool negate)
         {
@@ -174,8 +174,18 @@ namespace DriverSafety.Analyzers.Flow.Domains
 
         public override KnownValues DropOperationFacts(KnownValues value) => Without(value, k => k.IsOperation);
 
-        private static KnownValues Without(KnownValues value, System.Func<ValueKey, bool> keyed) =>
-            value.Known.Any(k => keyed(k.Key)) ? new KnownValues(value.Known.RemoveAll(k => keyed(k.Key))) : value;
+        private static KnownValues Without(KnownValues value, System.Func<ValueKey, bool> keyed)
+        {
+            foreach (var known in value.Known)
+            {
+                if (keyed(known.Key))
+                {
+                    return new KnownValues(value.Known.RemoveAll(k => keyed(k.Key)));
+                }
+            }
+
+            return value;
+        }
 
         public override KnownValues? Assume(KnownValues value, FlowState state, ValueKey key, ValueTest test, bool truth)
         {
