@@ -12,8 +12,8 @@ namespace DriverSafety.Tests.Packaging
     /// The package as a user gets it (SPEC section 2): packed with <c>dotnet pack nuget -o DIR</c>, then consumed through
     /// one <c>PackageReference</c> from a local feed by a project that knows nothing of this repository.
     /// </summary>
-    [Collection("Packaging")]
-    public sealed class PackagingTests : IClassFixture<PackagingTests.PackedPackage>
+    [Collection(PackagingCollection.Name)]
+    public sealed class PackagingTests
     {
         private const string PackageId = "DriverSafety.Analyzers";
         private readonly PackedPackage _package;
@@ -713,11 +713,15 @@ namespace DriverSafety.Tests.Packaging
         /// above the project, only the local feed (the folder of <paramref name="packageFile"/>), and a fresh
         /// global-packages folder so that a stale cached copy of this version is never used.
         /// </summary>
-        private (string Folder, string SourceFile, string PackagesPath) CreateConsumer(string packageFile, string name, string source)
+        private (string Folder, string SourceFile, string PackagesPath) CreateConsumer(string packageFile, string name, string source) =>
+            CreateConsumer(_package, packageFile, name, source);
+
+        /// <inheritdoc cref="CreateConsumer(string, string, string)"/>
+        internal static (string Folder, string SourceFile, string PackagesPath) CreateConsumer(PackedPackage package, string packageFile, string name, string source)
         {
-            string consumer = Path.Combine(_package.WorkDirectory, name);
+            string consumer = Path.Combine(package.WorkDirectory, name);
             string feed = Path.GetDirectoryName(packageFile)!;
-            string packagesPath = Path.Combine(_package.WorkDirectory, name + "-packages");
+            string packagesPath = Path.Combine(package.WorkDirectory, name + "-packages");
             Directory.CreateDirectory(consumer);
 
             File.WriteAllText(Path.Combine(consumer, "Directory.Build.props"), "<Project />\n");
@@ -750,7 +754,7 @@ namespace DriverSafety.Tests.Packaging
                     <NuGetAudit>false</NuGetAudit>
                   </PropertyGroup>
                   <ItemGroup>
-                    <PackageReference Include="{PackageId}" Version="{_package.Version}" />
+                    <PackageReference Include="{PackageId}" Version="{package.Version}" />
                   </ItemGroup>
                 </Project>
                 """);
