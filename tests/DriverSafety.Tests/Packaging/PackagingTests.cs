@@ -109,9 +109,10 @@ namespace DriverSafety.Tests.Packaging
             string packageFile = pack.AssertPackageWritten();
 
             var (consumer, sourceFile, packagesPath) = CreateConsumer(packageFile, "consumer", ConsumerSource);
+            string sarif = Path.Combine(consumer, "errors.sarif");
 
             var build = ChildProcess.Run(_package.Dotnet, consumer,
-                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal", $"/p:ErrorLog={sarif}%2Cversion=2.1");
             string log = build.Describe();
 
             Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
@@ -136,7 +137,47 @@ namespace DriverSafety.Tests.Packaging
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
                 "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
+
+            // The SARIF log as CI uploads it: each rule with its help link, DRV2001 with where the atomic context began.
+            Assert.True(File.Exists(sarif), "no SARIF error log was written:\n" + log);
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sarif));
+            var run = document.RootElement.GetProperty("runs")[0];
+            AssertRulesCarryHelpLinks(run, new[] { "DRV1001", "DRV1002", "DRV2001", "DRV3005" });
+            var sleep = Assert.Single(run.GetProperty("results").EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "DRV2001");
+            Assert.Equal(LineOf(ConsumerSource, "Pause(); // DRV2001"), SarifLine(sleep.GetProperty("locations")[0]));
+            Assert.Equal(new[] { LineOf(ConsumerSource, "_lock.Lock();") }, sleep.GetProperty("relatedLocations").EnumerateArray().Select(SarifLine).ToArray());
         }
+
+        /// <summary>
+        /// The SARIF run describes each DRV rule it reports (<paramref name="reported"/> and any other, such as an Info
+        /// DRV9003) in <c>tool.driver.rules</c>
+        /// with <c>helpUri</c> the descriptor's help link, the rule's page docs/rules/DRVnnnn.md (SPEC §5), which exists.
+        /// </summary>
+        private static void AssertRulesCarryHelpLinks(System.Text.Json.JsonElement run, string[] reported)
+        {
+            var ruleIds = run.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("ruleId").GetString()!)
+                .Where(id => id.StartsWith("DRV", StringComparison.Ordinal)).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToArray();
+            Assert.Subset(ruleIds.ToHashSet(StringComparer.Ordinal), reported.ToHashSet(StringComparer.Ordinal));
+
+            var rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
+                .ToLookup(r => r.GetProperty("id").GetString()!, StringComparer.Ordinal);
+            var descriptors = new DriverSafety.Analyzers.DriverSafetyAnalyzer().SupportedDiagnostics;
+            foreach (var id in ruleIds)
+            {
+                var descriptor = Assert.Single(descriptors, d => d.Id == id);
+                Assert.Equal(DriverSafety.Analyzers.Descriptors.HelpLinkBase + id + ".md", descriptor.HelpLinkUri);
+                Assert.True(File.Exists(Path.Combine(Repository.Root, "docs", "rules", id + ".md")), $"the help link of {id} names a page the repository lacks");
+                Assert.True(rules[id].Any(), $"the SARIF run reports {id} but does not describe it in tool.driver.rules");
+                foreach (var rule in rules[id])
+                {
+                    Assert.True(rule.TryGetProperty("helpUri", out var helpUri), $"the SARIF rule {id} has no helpUri:\n{rule}");
+                    Assert.Equal(descriptor.HelpLinkUri, helpUri.GetString());
+                }
+            }
+        }
+
+        private static int SarifLine(System.Text.Json.JsonElement location) =>
+            location.GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32();
 
         /// <summary>
         /// A lock-order cycle is a compilation-end finding (DRV1007, SPEC §5): it must appear in a command-line build of a
@@ -168,6 +209,7 @@ namespace DriverSafety.Tests.Packaging
 
             Assert.True(File.Exists(sarif), "no SARIF error log was written:\n" + log);
             using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sarif));
+            AssertRulesCarryHelpLinks(document.RootElement.GetProperty("runs")[0], new[] { "DRV1007", "DRV1008" });
             var results = document.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray()
                 .Where(r => r.GetProperty("ruleId").GetString() == "DRV1007").ToList();
             var result = Assert.Single(results);
