@@ -23,13 +23,15 @@ namespace DriverSafety.Tests.Packaging;
 /// Then a code fix from the package's code-fix assembly is applied through the workspace, as the light bulb does.
 /// </summary>
 /// <remarks>
-/// Loading: the workspace's analyzer loader resolves an analyzer assembly by name in the host's load context first, and
-/// the test process already holds DriverSafety.Analyzers and DriverSafety.CodeFixes (its own project references, built
-/// from the same sources). The analyzer and fixer instances may therefore run the test's copy of the code; what this
-/// test proves about the package is that its references reach the project from the package folder, that the workspace
-/// loads analyzers and fixers through them without a load failure (CS8032, CS9057) or an analyzer exception (AD0001),
-/// and that the package's rules show per document at the lines SPEC §5 gives. The test writes to its output which
-/// assembly (path and load context) each analyzer and fixer came from.
+/// Loading, as it happens (Roslyn 4.14 on .NET 10): the workspace gives each analyzer path an
+/// <see cref="AnalyzerFileReference"/> whose loader hands back an assembly of the same name that the host's default load
+/// context can load; the test process has DriverSafety.Analyzers and DriverSafety.CodeFixes there (its own project
+/// references, built from the same sources), so the analyzer and the fixers that the project's references give are the
+/// test's copies, from its bin folder (the test writes each assembly's path and load context to its output). An IDE process has no such copies and loads the package's.
+/// So the test runs everything twice: once as the workspace loads it (the references come from the project, the
+/// workspace reports no load failure, CS8032 or CS9057, and no analyzer throws, AD0001), and once with the package's own
+/// DLLs from the same paths in a load context of their own (<see cref="PackageFolderLoader"/>), which must give the same
+/// findings and offer the same fixes; the applied fix is the package's.
 /// </remarks>
 [Collection(PackagingCollection.Name)]
 public sealed class EditorHostTests
@@ -116,65 +118,86 @@ public sealed class EditorHostTests
                 };
             }
 
-            var analyzers = analyzerReference.GetAnalyzers(LanguageNames.CSharp);
-            Assert.NotEmpty(analyzers);
+            // As the editor loads them: through the project's references and the workspace's loader.
+            var workspaceLoad = new Load("the workspace's load of the project's references",
+                analyzerReference.GetAnalyzers(LanguageNames.CSharp), CodeFixProviders(fixReference));
             Assert.Empty(fixReference.GetAnalyzers(LanguageNames.CSharp));
-            foreach (var analyzer in analyzers)
-            {
-                log($"analyzer {analyzer.GetType().FullName} from {Describe(analyzer.GetType().Assembly)}");
-            }
-
-            // Per document, as the editor's squiggles: syntax, then semantic diagnostics of this document only.
-            var findings = await DocumentDiagnosticsAsync(project, document, analyzers, cancellation);
             lock (loadFailures)
             {
-                // CS8032 (cannot create an analyzer), CS9057 (newer compiler), CS8033 (no analyzers) for the analyzer assembly.
+                // CS8032 (cannot create an analyzer), CS9057 (newer compiler) and the like, as the IDE would report them.
                 Assert.True(loadFailures.Count == 0, "the workspace could not load the package's analyzers:\n" + string.Join("\n", loadFailures));
             }
 
-            Assert.DoesNotContain(findings, d => d.Id is "AD0001" or "CS9057" or "CS8032");
-            var text = await document.GetTextAsync(cancellation);
-            var perDocument = Expected(text.ToString(), compilationEnd: false);
-            var actual = Keys(findings);
-            Assert.True(perDocument.SequenceEqual(actual),
-                "expected in the document's diagnostics\n  " + string.Join("\n  ", perDocument) + "\nbut the editor got\n  " + string.Join("\n  ", findings.Select(d => d.ToString())));
-            var rules = perDocument.Select(k => k.Substring(0, 7)).Distinct().ToList();
-            Assert.Equal(PerBodyRules, rules);
+            // The package's own assemblies from the same paths, in a load context of their own: the packed bits run.
+            var isolated = new PackageFolderLoader(Path.GetDirectoryName(analyzerReference.FullPath)!);
+            var packageLoad = new Load("the package's own assemblies, isolated",
+                new AnalyzerFileReference(analyzerReference.FullPath!, isolated).GetAnalyzers(LanguageNames.CSharp),
+                CodeFixProviders(new AnalyzerFileReference(fixReference.FullPath!, isolated)));
+            Assert.All(packageLoad.Analyzers, a => Assert.Equal(analyzerReference.FullPath, a.GetType().Assembly.Location));
+            Assert.All(packageLoad.Fixers, f => Assert.Equal(fixReference.FullPath, f.GetType().Assembly.Location));
 
-            // The whole compilation, as a build (or the IDE's full-solution analysis): the compilation-end findings too.
+            var text = (await document.GetTextAsync(cancellation)).ToString();
             var compilation = (await project.GetCompilationAsync(cancellation))!;
             Assert.DoesNotContain(compilation.GetDiagnostics(cancellation), d => d.Severity == DiagnosticSeverity.Error || d.Id is "CS9057" or "CS8032");
-            var whole = await compilation.WithAnalyzers(analyzers, project.AnalyzerOptions).GetAnalyzerDiagnosticsAsync(cancellation);
-            Assert.DoesNotContain(whole, d => d.Id == "AD0001");
-            var all = Expected(text.ToString(), compilationEnd: null);
-            Assert.True(all.SequenceEqual(Keys(whole)),
-                "expected in the compilation's diagnostics\n  " + string.Join("\n  ", all) + "\nbut got\n  " + string.Join("\n  ", whole.Select(d => d.ToString())));
-
-            // The light bulb: the package's code fixes offered for the DRV1002, one applied through the workspace.
-            var fixers = CodeFixProviders(fixReference, log);
-            var target = Assert.Single(findings, d => d.Id == "DRV1002");
-            var actions = new List<CodeAction>();
-            foreach (var fixer in fixers.Where(f => f.FixableDiagnosticIds.Contains(target.Id)))
+            foreach (var load in new[] { workspaceLoad, packageLoad })
             {
-                var context = new CodeFixContext(document, target, (action, _) => { lock (actions) { actions.Add(action); } }, cancellation);
-                await fixer.RegisterCodeFixesAsync(context);
+                Assert.NotEmpty(load.Analyzers);
+                Assert.NotEmpty(load.Fixers);
+                log($"{load.Name}:\n  analyzers from {Describe(load.Analyzers[0].GetType().Assembly)}\n  code fixes from {Describe(load.Fixers[0].GetType().Assembly)}");
+
+                // Per document, as the editor's squiggles: syntax, then semantic diagnostics of this document only.
+                var findings = await DocumentDiagnosticsAsync(project, document, load.Analyzers, cancellation);
+                Assert.DoesNotContain(findings, d => d.Id is "AD0001" or "CS9057" or "CS8032");
+                var perDocument = Expected(text, compilationEnd: false);
+                Assert.True(perDocument.SequenceEqual(Keys(findings)),
+                    $"{load.Name}: expected in the document's diagnostics\n  " + string.Join("\n  ", perDocument) + "\nbut the editor got\n  " + string.Join("\n  ", findings.Select(d => d.ToString())));
+                Assert.Equal(PerBodyRules, perDocument.Select(k => k.Substring(0, 7)).Distinct().ToList());
+
+                // The whole compilation, as a build (or the IDE's full-solution analysis): the compilation-end findings too.
+                var whole = await compilation.WithAnalyzers(load.Analyzers, project.AnalyzerOptions).GetAnalyzerDiagnosticsAsync(cancellation);
+                Assert.DoesNotContain(whole, d => d.Id == "AD0001");
+                var all = Expected(text, compilationEnd: null);
+                Assert.True(all.SequenceEqual(Keys(whole)),
+                    $"{load.Name}: expected in the compilation's diagnostics\n  " + string.Join("\n  ", all) + "\nbut got\n  " + string.Join("\n  ", whole.Select(d => d.ToString())));
+
+                load.Target = Assert.Single(findings, d => d.Id == "DRV1002");
+                load.Actions = await CodeActionsAsync(document, load.Target, load.Fixers, cancellation);
+                log($"  code actions offered for the DRV1002: {string.Join(", ", load.Actions.Select(a => a.Title))}");
             }
 
-            log("code actions offered for the DRV1002: " + string.Join(", ", actions.Select(a => a.Title)));
-            var takeLock = Assert.Single(actions, a => a.Title == "Take 'M' around this call");
+            // The light bulb: both loads offer the same fixes; the packed "Take 'M' around this call" is applied through the workspace.
+            Assert.Equal(workspaceLoad.Actions.Select(a => a.Title), packageLoad.Actions.Select(a => a.Title));
+            var takeLock = Assert.Single(packageLoad.Actions, a => a.Title == "Take 'M' around this call");
             var operations = await takeLock.GetOperationsAsync(cancellation);
             var apply = Assert.Single(operations.OfType<ApplyChangesOperation>());
             Assert.True(workspace.TryApplyChanges(apply.ChangedSolution), "the workspace did not apply the fix");
 
-            var fixedText = (await workspace.CurrentSolution.GetDocument(document.Id)!.GetTextAsync(cancellation)).ToString();
+            var fixedDocument = workspace.CurrentSolution.GetDocument(document.Id)!;
+            var fixedText = (await fixedDocument.GetTextAsync(cancellation)).ToString();
             Assert.NotEqual(Source, Fixed);
             Assert.True(Fixed == fixedText, "the fix did not give the expected text:\n" + fixedText);
             Assert.Equal(Fixed, File.ReadAllText(sourceFile)); // MSBuildWorkspace saves the changed document, as an editor's save would
 
-            var fixedFindings = await DocumentDiagnosticsAsync(workspace.CurrentSolution.GetProject(project.Id)!, workspace.CurrentSolution.GetDocument(document.Id)!, analyzers, cancellation);
+            // Re-analysis of the edited document: the DRV1002 is gone, every other finding stays (at its moved line).
             var remaining = Expected(fixedText, compilationEnd: false).Where(k => !k.StartsWith("DRV1002", StringComparison.Ordinal)).ToList();
-            Assert.True(remaining.SequenceEqual(Keys(fixedFindings)),
-                "after the fix, expected\n  " + string.Join("\n  ", remaining) + "\nbut the editor got\n  " + string.Join("\n  ", fixedFindings.Select(d => d.ToString())));
+            foreach (var load in new[] { workspaceLoad, packageLoad })
+            {
+                var fixedFindings = await DocumentDiagnosticsAsync(fixedDocument.Project, fixedDocument, load.Analyzers, cancellation);
+                Assert.True(remaining.SequenceEqual(Keys(fixedFindings)),
+                    $"{load.Name}: after the fix, expected\n  " + string.Join("\n  ", remaining) + "\nbut the editor got\n  " + string.Join("\n  ", fixedFindings.Select(d => d.ToString())));
+            }
+        }
+
+        private static async Task<List<CodeAction>> CodeActionsAsync(Document document, Diagnostic diagnostic, IEnumerable<CodeFixProvider> fixers, CancellationToken cancellation)
+        {
+            var actions = new List<CodeAction>();
+            foreach (var fixer in fixers.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))
+            {
+                var context = new CodeFixContext(document, diagnostic, (action, _) => { lock (actions) { actions.Add(action); } }, cancellation);
+                await fixer.RegisterCodeFixesAsync(context);
+            }
+
+            return actions.OrderBy(a => a.Title, StringComparer.Ordinal).ToList();
         }
 
         private static async Task<ImmutableArray<Diagnostic>> DocumentDiagnosticsAsync(Project project, Document document, ImmutableArray<DiagnosticAnalyzer> analyzers, CancellationToken cancellation)
@@ -189,25 +212,76 @@ public sealed class EditorHostTests
         }
 
         /// <summary>
-        /// The code-fix providers of the package's code-fix assembly, loaded through the project's analyzer reference
+        /// The code-fix providers of a code-fix assembly loaded through an analyzer reference
         /// (<see cref="AnalyzerFileReference.GetAssembly"/>: Workspaces 4.x has no public way to ask a reference for its
-        /// fixers), by their <c>[ExportCodeFixProvider]</c> attribute, as the IDE's MEF catalog finds them.
+        /// fixers), found by their <c>[ExportCodeFixProvider]</c> attribute, as the IDE's MEF catalog finds them.
         /// </summary>
-        private static List<CodeFixProvider> CodeFixProviders(AnalyzerReference reference, Action<string> log)
+        private static ImmutableArray<CodeFixProvider> CodeFixProviders(AnalyzerReference reference)
         {
             var file = Assert.IsType<AnalyzerFileReference>(reference, exactMatch: false);
-            var assembly = file.GetAssembly();
-            log($"code fixes from {Describe(assembly)}");
-            var providers = assembly.GetTypes()
+            return file.GetAssembly().GetTypes()
                 .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t) && t.GetCustomAttributes<ExportCodeFixProviderAttribute>().Any(a => a.Languages.Contains(LanguageNames.CSharp)))
                 .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
-                .ToList();
-            Assert.NotEmpty(providers);
-            return providers;
+                .ToImmutableArray();
         }
 
         private static string Describe(Assembly assembly) =>
             $"{assembly.Location} (load context '{AssemblyLoadContext.GetLoadContext(assembly)?.Name}')";
+    }
+
+    /// <summary>One way of loading the package's analyzers and code fixes, and what it offered for the DRV1002.</summary>
+    private sealed class Load
+    {
+        public Load(string name, ImmutableArray<DiagnosticAnalyzer> analyzers, ImmutableArray<CodeFixProvider> fixers)
+        {
+            Name = name;
+            Analyzers = analyzers;
+            Fixers = fixers;
+        }
+
+        public string Name { get; }
+
+        public ImmutableArray<DiagnosticAnalyzer> Analyzers { get; }
+
+        public ImmutableArray<CodeFixProvider> Fixers { get; }
+
+        public Diagnostic? Target { get; set; }
+
+        public List<CodeAction> Actions { get; set; } = new();
+    }
+
+    /// <summary>
+    /// Loads the DriverSafety assemblies of the package folder into a load context of their own (so the packed bits run,
+    /// not the test's same-named copies); Roslyn and the framework come from the host, as in a compiler or an IDE.
+    /// </summary>
+    private sealed class PackageFolderLoader : IAnalyzerAssemblyLoader
+    {
+        private readonly FolderLoadContext _context;
+
+        public PackageFolderLoader(string folder) => _context = new FolderLoadContext(folder);
+
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public Assembly LoadFromPath(string fullPath) => _context.LoadFromAssemblyPath(fullPath);
+
+        private sealed class FolderLoadContext : AssemblyLoadContext
+        {
+            private readonly string _folder;
+
+            public FolderLoadContext(string folder)
+                : base("DriverSafety package " + folder)
+            {
+                _folder = folder;
+            }
+
+            protected override Assembly? Load(AssemblyName assemblyName)
+            {
+                string path = Path.Combine(_folder, assemblyName.Name + ".dll");
+                return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+            }
+        }
     }
 
     /// <summary>The rules a document's diagnostics must show, in id order: SPEC §5 less DRV1008 and DRV1012 (compilation end only).</summary>
