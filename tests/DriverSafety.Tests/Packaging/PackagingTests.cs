@@ -150,8 +150,8 @@ namespace DriverSafety.Tests.Packaging
 
         /// <summary>
         /// The SARIF run describes each DRV rule it reports (<paramref name="reported"/> and any other, such as an Info
-        /// DRV9003) in <c>tool.driver.rules</c>
-        /// with <c>helpUri</c> the descriptor's help link, the rule's page docs/rules/DRVnnnn.md (SPEC §5), which exists.
+        /// DRV9003) in <c>tool.driver.rules</c> with <c>helpUri</c> the descriptor's help link, the rule's page
+        /// docs/rules/DRVnnnn.md (SPEC §5), which exists.
         /// </summary>
         private static void AssertRulesCarryHelpLinks(System.Text.Json.JsonElement run, string[] reported)
         {
