@@ -104,6 +104,7 @@ public sealed class EditorHostTests
             var analyzerReference = Assert.Single(references, r => Path.GetFileName(r.FullPath) == "DriverSafety.Analyzers.dll");
             var fixReference = Assert.Single(references, r => Path.GetFileName(r.FullPath) == "DriverSafety.CodeFixes.dll");
             Assert.Equal(2, references.Count);
+            Assert.All(references, r => Assert.IsAssignableFrom<AnalyzerFileReference>(r));
             Assert.Contains($"{Path.DirectorySeparatorChar}analyzers{Path.DirectorySeparatorChar}dotnet{Path.DirectorySeparatorChar}cs{Path.DirectorySeparatorChar}", analyzerReference.FullPath, StringComparison.Ordinal);
 
             var loadFailures = new List<string>();
