@@ -12,8 +12,8 @@ namespace DriverSafety.Tests.Packaging
     /// The package as a user gets it (SPEC section 2): packed with <c>dotnet pack nuget -o DIR</c>, then consumed through
     /// one <c>PackageReference</c> from a local feed by a project that knows nothing of this repository.
     /// </summary>
-    [Collection("Packaging")]
-    public sealed class PackagingTests : IClassFixture<PackagingTests.PackedPackage>
+    [Collection(PackagingCollection.Name)]
+    public sealed class PackagingTests
     {
         private const string PackageId = "DriverSafety.Analyzers";
         private readonly PackedPackage _package;
@@ -109,9 +109,10 @@ namespace DriverSafety.Tests.Packaging
             string packageFile = pack.AssertPackageWritten();
 
             var (consumer, sourceFile, packagesPath) = CreateConsumer(packageFile, "consumer", ConsumerSource);
+            string sarif = Path.Combine(consumer, "errors.sarif");
 
             var build = ChildProcess.Run(_package.Dotnet, consumer,
-                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal", $"/p:ErrorLog={sarif}%2Cversion=2.1");
             string log = build.Describe();
 
             Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
@@ -136,7 +137,47 @@ namespace DriverSafety.Tests.Packaging
             var actual = DriverSafetyWarnings(build.Output);
             Assert.True(expected.SequenceEqual(actual),
                 "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
+
+            // The SARIF log as CI uploads it: each rule with its help link, DRV2001 with where the atomic context began.
+            Assert.True(File.Exists(sarif), "no SARIF error log was written:\n" + log);
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sarif));
+            var run = document.RootElement.GetProperty("runs")[0];
+            AssertRulesCarryHelpLinks(run, new[] { "DRV1001", "DRV1002", "DRV2001", "DRV3005" });
+            var sleep = Assert.Single(run.GetProperty("results").EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "DRV2001");
+            Assert.Equal(LineOf(ConsumerSource, "Pause(); // DRV2001"), SarifLine(sleep.GetProperty("locations")[0]));
+            Assert.Equal(new[] { LineOf(ConsumerSource, "_lock.Lock();") }, sleep.GetProperty("relatedLocations").EnumerateArray().Select(SarifLine).ToArray());
         }
+
+        /// <summary>
+        /// The SARIF run describes each DRV rule it reports (<paramref name="reported"/> and any other, such as an Info
+        /// DRV9003) in <c>tool.driver.rules</c> with <c>helpUri</c> the descriptor's help link, the rule's page
+        /// docs/rules/DRVnnnn.md (SPEC §5), which exists.
+        /// </summary>
+        private static void AssertRulesCarryHelpLinks(System.Text.Json.JsonElement run, string[] reported)
+        {
+            var ruleIds = run.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("ruleId").GetString()!)
+                .Where(id => id.StartsWith("DRV", StringComparison.Ordinal)).Distinct().OrderBy(id => id, StringComparer.Ordinal).ToArray();
+            Assert.Subset(ruleIds.ToHashSet(StringComparer.Ordinal), reported.ToHashSet(StringComparer.Ordinal));
+
+            var rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray()
+                .ToLookup(r => r.GetProperty("id").GetString()!, StringComparer.Ordinal);
+            var descriptors = new DriverSafety.Analyzers.DriverSafetyAnalyzer().SupportedDiagnostics;
+            foreach (var id in ruleIds)
+            {
+                var descriptor = Assert.Single(descriptors, d => d.Id == id);
+                Assert.Equal(DriverSafety.Analyzers.Descriptors.HelpLinkBase + id + ".md", descriptor.HelpLinkUri);
+                Assert.True(File.Exists(Path.Combine(Repository.Root, "docs", "rules", id + ".md")), $"the help link of {id} names a page the repository lacks");
+                Assert.True(rules[id].Any(), $"the SARIF run reports {id} but does not describe it in tool.driver.rules");
+                foreach (var rule in rules[id])
+                {
+                    Assert.True(rule.TryGetProperty("helpUri", out var helpUri), $"the SARIF rule {id} has no helpUri:\n{rule}");
+                    Assert.Equal(descriptor.HelpLinkUri, helpUri.GetString());
+                }
+            }
+        }
+
+        private static int SarifLine(System.Text.Json.JsonElement location) =>
+            location.GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32();
 
         /// <summary>
         /// A lock-order cycle is a compilation-end finding (DRV1007, SPEC §5): it must appear in a command-line build of a
@@ -168,6 +209,7 @@ namespace DriverSafety.Tests.Packaging
 
             Assert.True(File.Exists(sarif), "no SARIF error log was written:\n" + log);
             using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sarif));
+            AssertRulesCarryHelpLinks(document.RootElement.GetProperty("runs")[0], new[] { "DRV1007", "DRV1008" });
             var results = document.RootElement.GetProperty("runs")[0].GetProperty("results").EnumerateArray()
                 .Where(r => r.GetProperty("ruleId").GetString() == "DRV1007").ToList();
             var result = Assert.Single(results);
@@ -713,11 +755,15 @@ namespace DriverSafety.Tests.Packaging
         /// above the project, only the local feed (the folder of <paramref name="packageFile"/>), and a fresh
         /// global-packages folder so that a stale cached copy of this version is never used.
         /// </summary>
-        private (string Folder, string SourceFile, string PackagesPath) CreateConsumer(string packageFile, string name, string source)
+        private (string Folder, string SourceFile, string PackagesPath) CreateConsumer(string packageFile, string name, string source) =>
+            CreateConsumer(_package, packageFile, name, source);
+
+        /// <inheritdoc cref="CreateConsumer(string, string, string)"/>
+        internal static (string Folder, string SourceFile, string PackagesPath) CreateConsumer(PackedPackage package, string packageFile, string name, string source)
         {
-            string consumer = Path.Combine(_package.WorkDirectory, name);
+            string consumer = Path.Combine(package.WorkDirectory, name);
             string feed = Path.GetDirectoryName(packageFile)!;
-            string packagesPath = Path.Combine(_package.WorkDirectory, name + "-packages");
+            string packagesPath = Path.Combine(package.WorkDirectory, name + "-packages");
             Directory.CreateDirectory(consumer);
 
             File.WriteAllText(Path.Combine(consumer, "Directory.Build.props"), "<Project />\n");
@@ -750,7 +796,7 @@ namespace DriverSafety.Tests.Packaging
                     <NuGetAudit>false</NuGetAudit>
                   </PropertyGroup>
                   <ItemGroup>
-                    <PackageReference Include="{PackageId}" Version="{_package.Version}" />
+                    <PackageReference Include="{PackageId}" Version="{package.Version}" />
                   </ItemGroup>
                 </Project>
                 """);
