@@ -6,6 +6,7 @@ using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
 using DriverSafety.Analyzers.Summaries;
 using DriverSafety.Analyzers.WholeProgram;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -219,7 +220,7 @@ namespace DriverSafety.Analyzers.Rules
 
             foreach (var parameter in method.Parameters)
             {
-                foreach (var attribute in parameter.GetAttributes())
+                foreach (var attribute in known.AttributesOf(parameter))
                 {
                     if (KnownSymbols.Is(attribute, known.AcquireContext))
                     {
