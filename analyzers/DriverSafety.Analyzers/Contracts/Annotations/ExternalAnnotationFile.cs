@@ -140,7 +140,7 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                 }
 
                 var raw = _text.ToString(line.Span);
-                var content = raw.Substring(0, CommentStart(raw));
+                var content = raw.Substring(0, CommentStart(raw)).TrimEnd();
                 var start = 0;
                 while (start < content.Length && char.IsWhiteSpace(content[start]))
                 {
@@ -488,6 +488,7 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                     .ToList();
                 foreach (var constructor in constructors)
                 {
+                    string? reason = null;
                     foreach (var expanded in new[] { false, true })
                     {
                         var bound = TryBind(constructor, arguments, expanded, out var why);
@@ -496,8 +497,11 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                             return bound;
                         }
 
-                        firstProblem ??= why;
+                        // The expanded form's reason names the element ("not a constant string"), the more useful one.
+                        reason = expanded ? why ?? reason : why;
                     }
+
+                    firstProblem ??= reason;
                 }
 
                 problem = constructors.Count == 1 && firstProblem is not null
