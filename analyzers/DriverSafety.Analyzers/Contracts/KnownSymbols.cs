@@ -49,7 +49,7 @@ namespace DriverSafety.Analyzers.Contracts
             NoReassign = Get(compilation, "NoReassignAttribute");
             Monitor = compilation.GetTypeByMetadataName("System.Threading.Monitor");
             Annotations = GuardedBy is null || Acquires is null || LockType is null
-                ? AnnotationSource.Empty
+                ? AnnotationSource.CreateEmpty()
                 : AnnotationSource.Create(compilation, additionalFiles, cancellation);
         }
 

@@ -442,6 +442,38 @@ public sealed class ExternalAnnotationsTests
         },
         Verify.Diagnostic("DRV1004").WithLocation(0).WithMessage("Releasing lock 'A' that is not held on this path"));
 
+    [Fact]
+    public Task A_generic_method_is_named_by_its_id_and_its_constructed_calls_carry_the_contract() => Verify.Analyzer("""
+        public static class Hw
+        {
+            public static T Read<T>(T register) => register;
+            public static void Poll<T>(System.Collections.Generic.List<T> queue, ref int budget) { }
+        }
+
+        public sealed class Driver
+        {
+            private readonly SpinLock _lock = new SpinLock();
+
+            public void Irq(System.Collections.Generic.List<string> queue)
+            {
+                var budget = 4;
+                {|#1:_lock.Lock()|};
+                {|#0:Hw.Read(42)|};
+                {|#2:Hw.Poll(queue, ref budget)|};
+                _lock.Unlock();
+            }
+        }
+        """,
+        new VerifyOptions
+        {
+            AdditionalFiles = new[] { (AnnotationsPath, """
+                M:Hw.Read``1(``0) [MightSleep]
+                M:Hw.Poll``1(System.Collections.Generic.List{``0},System.Int32@) [MightSleep]
+                """) },
+        },
+        Verify.Diagnostic("DRV2001").WithLocation(0).WithLocation(1).WithMessage("'Read' may sleep ([MightSleep]) while spinning lock '_lock' is held"),
+        Verify.Diagnostic("DRV2001").WithLocation(2).WithLocation(1).WithMessage("'Poll' may sleep ([MightSleep]) while spinning lock '_lock' is held"));
+
     /// <summary>The same program with its contracts written as attributes or in the file has the same findings.</summary>
     [Fact]
     public async Task Attributes_in_the_library_and_lines_in_the_file_give_identical_findings()

@@ -26,8 +26,11 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
             Files = files;
         }
 
-        /// <summary>No external annotations: every symbol has exactly its attributes.</summary>
-        public static AnnotationSource Empty { get; } =
+        /// <summary>
+        /// No external annotations: every symbol has exactly its attributes. A new instance each time: the cache holds
+        /// one compilation's symbols and must not outlive it.
+        /// </summary>
+        public static AnnotationSource CreateEmpty() =>
             new AnnotationSource(ImmutableDictionary.Create<ISymbol, ImmutableArray<Annotation>>(SymbolEqualityComparer.Default), ImmutableArray<ExternalAnnotationFile>.Empty);
 
         /// <summary>The external annotations files of the compilation, ordered by path, with their DRV9005 findings.</summary>
@@ -44,7 +47,7 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
         {
             if (additionalFiles.IsDefaultOrEmpty)
             {
-                return Empty;
+                return CreateEmpty();
             }
 
             var files = ImmutableArray.CreateBuilder<ExternalAnnotationFile>();
@@ -56,7 +59,7 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
 
             if (files.Count == 0)
             {
-                return Empty;
+                return CreateEmpty();
             }
 
             var external = new Dictionary<ISymbol, List<Annotation>>(SymbolEqualityComparer.Default);

@@ -339,8 +339,9 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                 {
                     symbols = DocumentationCommentId.GetSymbolsForDeclarationId(id, _compilation);
                 }
-                catch (ArgumentException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
+                    // A hostile id must not take the analysis down: it is a DRV9005 like any id that names nothing.
                     symbols = ImmutableArray<ISymbol>.Empty;
                 }
 
@@ -653,7 +654,13 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                         return null;
                     }
 
-                    return new AnnotationValue(TypedConstantKind.Enum, type, ConvertIntegral(bits.Value, enumType.EnumUnderlyingType?.SpecialType ?? SpecialType.System_Int32), default);
+                    if (ConvertIntegral(bits.Value, enumType.EnumUnderlyingType?.SpecialType ?? SpecialType.System_Int32) is not { } enumValue)
+                    {
+                        problem = $"'{Shorten(expression.ToString())}' is out of the range of {enumType.Name}";
+                        return null;
+                    }
+
+                    return new AnnotationValue(TypedConstantKind.Enum, type, enumValue, default);
                 }
 
                 switch (type.SpecialType)
@@ -689,7 +696,7 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                 {
                     var left = EnumValue(binary.Left, enumType, out problem);
                     var right = left is null ? null : EnumValue(binary.Right, enumType, out problem);
-                    return left is null || right is null ? null : (decimal)((ulong)(long)left.Value | (ulong)(long)right.Value);
+                    return left is null || right is null ? null : (decimal)unchecked(Bits(left.Value) | Bits(right.Value));
                 }
 
                 if (expression is MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.SimpleMemberAccessExpression } access &&
@@ -703,6 +710,9 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                 problem = $"'{Shorten(expression.ToString())}' is not a member of {enumType.Name} (write {enumType.Name}.Member)";
                 return null;
             }
+
+            /// <summary>The two's-complement bits of an enum member's value (every integer type's values fit in a long's or a ulong's).</summary>
+            private static long Bits(decimal value) => value < 0 ? (long)value : unchecked((long)(ulong)value);
 
             /// <summary><c>Kind</c>, <c>DriverSafety.Kind</c>, <c>global::DriverSafety.Kind</c>: the type's name, optionally with its full namespace.</summary>
             private static bool NamesType(ExpressionSyntax expression, INamedTypeSymbol type)
