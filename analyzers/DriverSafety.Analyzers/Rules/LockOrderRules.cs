@@ -152,7 +152,7 @@ namespace DriverSafety.Analyzers.Rules
                     continue;
                 }
 
-                var additional = Also(other).Concat(path.Select(p => p.Attribute).Where(l => l.IsInSource));
+                var additional = Also(other).Concat(path.Select(p => p.Attribute).Where(l => l.IsInSource || l.Kind == LocationKind.ExternalFile));
                 Report(Descriptors.LockOrderInversion, e.Site.Location, additional,
                     $"'{Name(acquisition)}' (class '{acquisition.Class}') is acquired{Through(acquisition)} while '{other.Lock}' (class '{otherClass}') is held{Where(other)}, " +
                     $"but the declared order puts '{acquisition.Class}' first: " + string.Join("; ", path.Select(p => p.Describe())));

@@ -283,7 +283,7 @@ namespace DriverSafety.Analyzers.WholeProgram
             foreach (var edge in _edges)
             {
                 // A cycle declared wholly in a referenced assembly is that assembly's finding, not its consumers'.
-                if (!edge.Attribute.IsInSource || !InCycle(edge) || !seen.Add(_component[edge.Before]))
+                if (!(edge.Attribute.IsInSource || edge.Attribute.Kind == LocationKind.ExternalFile) || !InCycle(edge) || !seen.Add(_component[edge.Before]))
                 {
                     continue;
                 }

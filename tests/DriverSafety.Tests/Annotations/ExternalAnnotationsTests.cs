@@ -474,6 +474,51 @@ public sealed class ExternalAnnotationsTests
         Verify.Diagnostic("DRV2001").WithLocation(0).WithLocation(1).WithMessage("'Read' may sleep ([MightSleep]) while spinning lock '_lock' is held"),
         Verify.Diagnostic("DRV2001").WithLocation(2).WithLocation(1).WithMessage("'Poll' may sleep ([MightSleep]) while spinning lock '_lock' is held"));
 
+    [Fact]
+    public Task A_declared_lock_order_from_the_file_is_checked_against_the_acquisitions() => Verify.Analyzer("""
+        public sealed class Dev
+        {
+            public readonly Mutex A = new Mutex();
+            public readonly Mutex B = new Mutex();
+
+            public void Backwards()
+            {
+                {|#1:B.Lock()|};
+                {|#0:A.Lock()|};
+                A.Unlock();
+                B.Unlock();
+            }
+        }
+        """,
+        new VerifyOptions
+        {
+            AdditionalFiles = new[] { (AnnotationsPath, """
+                F:Dev.A [AcquiredBefore("Dev.B")]
+                F:Dev.B [AcquiredAfter("Dev.Nowhere")]
+                """) },
+        },
+        Verify.Diagnostic("DRV9001").WithSpan(AnnotationsPath, 2, 10, 2, 38).WithMessage("[AcquiredAfter] on 'B': lock class 'Dev.Nowhere' names nothing: it is not a lock field or property 'Type.Member', a member of 'Dev', or a type"),
+        Verify.Diagnostic("DRV1007").WithLocation(0).WithLocation(1).WithSpan(AnnotationsPath, 1, 10, 1, 33)
+            .WithMessage("Lock-order inversion: 'A' (class 'Dev.A') is acquired while 'B' (class 'Dev.B') is held (acquired at line 8), but the declared order puts 'Dev.A' first: [AcquiredBefore] on 'Dev.A' (DriverSafety.Annotations.txt:1) declares 'Dev.A' before 'Dev.B'"));
+
+    [Fact]
+    public Task A_cyclic_declared_order_in_the_file_is_reported_at_its_line() => Verify.Analyzer("""
+        public sealed class Dev
+        {
+            public readonly Mutex A = new Mutex();
+            public readonly Mutex B = new Mutex();
+        }
+        """,
+        new VerifyOptions
+        {
+            AdditionalFiles = new[] { (AnnotationsPath, """
+                F:Dev.A [AcquiredBefore("Dev.B")]
+                F:Dev.B [AcquiredBefore("Dev.A")]
+                """) },
+        },
+        Verify.Diagnostic("DRV1007").WithSpan(AnnotationsPath, 1, 10, 1, 33).WithSpan(AnnotationsPath, 2, 10, 2, 33)
+            .WithMessage("Lock-order inversion: the declared lock order is itself cyclic (Dev.A → Dev.B → Dev.A): [AcquiredBefore] on 'Dev.A' (DriverSafety.Annotations.txt:1) declares 'Dev.A' before 'Dev.B'; [AcquiredBefore] on 'Dev.B' (DriverSafety.Annotations.txt:2) declares 'Dev.B' before 'Dev.A'"));
+
     /// <summary>The same program with its contracts written as attributes or in the file has the same findings.</summary>
     [Fact]
     public async Task Attributes_in_the_library_and_lines_in_the_file_give_identical_findings()
