@@ -45,6 +45,10 @@ namespace DriverSafety.Analyzers
         public void AnalyzeAnnotations(SymbolAnalysisContext context) =>
             AnnotationRules.Report(context.Symbol, _contracts, context.ReportDiagnostic);
 
+        /// <summary>An external annotations file: its malformed lines (DRV9005), and the DRV9001/DRV9002 of its good ones, at their lines.</summary>
+        public void AnalyzeAnnotationsFile(AdditionalFileAnalysisContext context) =>
+            AnnotationRules.ReportFile(context.AdditionalFile.Path, _contracts, context.ReportDiagnostic, context.CancellationToken);
+
         /// <summary>Analyses the executable body of one member (with its lambdas and local functions) and reports its diagnostics.</summary>
         public void AnalyzeBodies(OperationBlockAnalysisContext context)
         {

@@ -40,6 +40,7 @@ namespace DriverSafety.Analyzers
         public const string SuppressionWithoutJustificationId = "DRV9004";
         public const string AnnotationDoesNotResolveId = "DRV9001";
         public const string AnnotationMisappliedId = "DRV9002";
+        public const string ExternalAnnotationMalformedId = "DRV9005";
 
         public static readonly DiagnosticDescriptor GuardedMemberWithoutLock = Create(
             GuardedMemberWithoutLockId, Locking,
@@ -220,6 +221,12 @@ namespace DriverSafety.Analyzers
             "Annotation misapplied",
             "{0}",
             "An annotation is applied where it cannot mean anything: a lock expression naming a non-lock or calling a method, a try-acquire on a method of the wrong return type.");
+
+        public static readonly DiagnosticDescriptor ExternalAnnotationMalformed = Create(
+            ExternalAnnotationMalformedId, Annotations,
+            "External annotation line is malformed or does not resolve",
+            "{0} line {1}: {2}",
+            "A line of an external annotations file (DriverSafety.Annotations.txt or DriverSafety.Annotations.*.txt, passed as AdditionalFiles) has no documentation-comment id, attributes that do not parse, an unknown attribute, an argument that does not fit, or an id that names no member of the compilation or its references. The line contributes no contract: it is never silently ignored.");
 
         private static DiagnosticDescriptor Create(string id, string category, string title, string message, string description, params string[] customTags) =>
             new DiagnosticDescriptor(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true,

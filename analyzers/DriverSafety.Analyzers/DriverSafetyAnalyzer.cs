@@ -41,7 +41,8 @@ namespace DriverSafety.Analyzers
             Descriptors.NoReassignAssigned,
             Descriptors.MappingUsedBeforeCheck,
             Descriptors.AnnotationDoesNotResolve,
-            Descriptors.AnnotationMisapplied);
+            Descriptors.AnnotationMisapplied,
+            Descriptors.ExternalAnnotationMalformed);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -49,7 +50,7 @@ namespace DriverSafety.Analyzers
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.RegisterCompilationStartAction(start =>
             {
-                var known = KnownSymbols.TryCreate(start.Compilation);
+                var known = KnownSymbols.TryCreate(start.Compilation, start.Options.AdditionalFiles, start.CancellationToken);
                 if (known is null)
                 {
                     return;
@@ -60,6 +61,12 @@ namespace DriverSafety.Analyzers
                 start.RegisterSyntaxTreeAction(Rules.SuppressionRules.AnalyzeTree);
                 start.RegisterSyntaxNodeAction(Rules.SuppressionRules.AnalyzeAttribute, Microsoft.CodeAnalysis.CSharp.SyntaxKind.Attribute);
                 start.RegisterSymbolAction(analysis.AnalyzeAnnotations, SymbolKind.Method, SymbolKind.Field, SymbolKind.Property, SymbolKind.NamedType);
+                if (!known.Annotations.Files.IsEmpty)
+                {
+                    // DRV9005 and the DRV9001/DRV9002 of file lines, at the lines of each external annotations file.
+                    start.RegisterAdditionalFileAction(analysis.AnalyzeAnnotationsFile);
+                }
+
                 if (!WholeProgram.WholeProgramRules.All.IsEmpty)
                 {
                     // Only whole-program facts wait for the end of the compilation; everything else is live per body.

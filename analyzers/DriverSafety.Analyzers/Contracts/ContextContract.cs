@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts
@@ -47,7 +48,7 @@ namespace DriverSafety.Analyzers.Contracts
             private readonly ContextContract _contract = new ContextContract();
             private bool _any;
 
-            public void Read(AttributeData attribute, KnownSymbols known, ISymbol declaredOn, IMethodSymbol method, AllocationFlagsModel flags)
+            public void Read(Annotation attribute, KnownSymbols known, ISymbol declaredOn, IMethodSymbol method, AllocationFlagsModel flags)
             {
                 var c = _contract;
                 if (KnownSymbols.Is(attribute, known.MightSleep))
@@ -58,9 +59,9 @@ namespace DriverSafety.Analyzers.Contracts
                 {
                     c.AtomicContext = _any = true;
                     c.IrqsOff |= attribute.NamedArguments.Any(p => p.Key == "IrqsOff" && p.Value.Value is true);
-                    if (c.AtomicDeclaredAt is null && attribute.ApplicationSyntaxReference is { } syntax)
+                    if (c.AtomicDeclaredAt is null && attribute.Location is { } declaredAt)
                     {
-                        c.AtomicDeclaredAt = Location.Create(syntax.SyntaxTree, syntax.Span);
+                        c.AtomicDeclaredAt = declaredAt;
                     }
 
                     c.AtomicDeclaredOn ??= declaredOn.Name;
@@ -149,7 +150,7 @@ namespace DriverSafety.Analyzers.Contracts
             var builder = new ContextContract.Builder();
             foreach (var source in Sources(method))
             {
-                foreach (var attribute in source.GetAttributes())
+                foreach (var attribute in _known.AttributesOf(source))
                 {
                     if (attribute.AttributeClass?.ContainingNamespace?.Name == "DriverSafety")
                     {
@@ -221,7 +222,7 @@ namespace DriverSafety.Analyzers.Contracts
 
         private FlagsType? Build(INamedTypeSymbol type)
         {
-            if (!type.GetAttributes().Any(a => KnownSymbols.Is(a, _known.AllocationFlags)))
+            if (!_known.AttributesOf(type).Any(a => KnownSymbols.Is(a, _known.AllocationFlags)))
             {
                 return null;
             }
@@ -236,12 +237,12 @@ namespace DriverSafety.Analyzers.Contracts
                 }
 
                 names[field.Name] = bits;
-                if (field.GetAttributes().Any(a => KnownSymbols.Is(a, _known.MaySleepFlag)))
+                if (_known.AttributesOf(field).Any(a => KnownSymbols.Is(a, _known.MaySleepFlag)))
                 {
                     maySleep |= bits;
                 }
 
-                if (field.GetAttributes().Any(a => KnownSymbols.Is(a, _known.ReclaimFlag)))
+                if (_known.AttributesOf(field).Any(a => KnownSymbols.Is(a, _known.ReclaimFlag)))
                 {
                     reclaim |= bits;
                 }
@@ -317,7 +318,7 @@ namespace DriverSafety.Analyzers.Contracts
                         }
                         else if (member is INamedTypeSymbol type)
                         {
-                            if (type.TypeKind == TypeKind.Enum && type.GetAttributes().Any(x => KnownSymbols.Is(x, _known.AllocationFlags)))
+                            if (type.TypeKind == TypeKind.Enum && _known.AttributesOf(type).Any(x => KnownSymbols.Is(x, _known.AllocationFlags)))
                             {
                                 found.Add(type);
                             }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts
@@ -86,7 +87,7 @@ namespace DriverSafety.Analyzers.Contracts
         {
             for (var t = type; t is not null; t = t.BaseType)
             {
-                if (t.GetAttributes().Any(a => KnownSymbols.Is(a, _known.LockGuard)))
+                if (_known.AttributesOf(t).Any(a => KnownSymbols.Is(a, _known.LockGuard)))
                 {
                     return true;
                 }
@@ -193,8 +194,8 @@ namespace DriverSafety.Analyzers.Contracts
 
         /// <summary><c>[NoAnalysis]</c> on the method, or on the property or event it is an accessor of.</summary>
         private bool HasNoAnalysis(IMethodSymbol method) =>
-            method.GetAttributes().Any(a => KnownSymbols.Is(a, _known.NoAnalysis)) ||
-            (method.AssociatedSymbol?.GetAttributes().Any(a => KnownSymbols.Is(a, _known.NoAnalysis)) ?? false);
+            _known.AttributesOf(method).Any(a => KnownSymbols.Is(a, _known.NoAnalysis)) ||
+            (_known.Has(method.AssociatedSymbol, _known.NoAnalysis));
 
         private OwnAnnotations Own(ISymbol symbol) => _own.TryGetValue(symbol, out var known) ? known : _own.GetOrAdd(symbol, Parse);
 
@@ -202,7 +203,7 @@ namespace DriverSafety.Analyzers.Contracts
         {
             var result = new OwnAnnotations();
             var problems = ImmutableArray.CreateBuilder<AnnotationProblem>();
-            foreach (var attribute in symbol.GetAttributes())
+            foreach (var attribute in _known.AttributesOf(symbol))
             {
                 if (attribute.AttributeClass?.ContainingNamespace?.Name != "DriverSafety")
                 {

@@ -1,3 +1,7 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts
@@ -5,7 +9,7 @@ namespace DriverSafety.Analyzers.Contracts
     /// <summary>The attribute and framework symbols the analysis needs, resolved once per compilation.</summary>
     internal sealed class KnownSymbols
     {
-        private KnownSymbols(Compilation compilation)
+        private KnownSymbols(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellation)
         {
             LockType = Get(compilation, "LockTypeAttribute");
             Acquires = Get(compilation, "AcquiresAttribute");
@@ -44,7 +48,13 @@ namespace DriverSafety.Analyzers.Contracts
             StateTest = Get(compilation, "StateTestAttribute");
             NoReassign = Get(compilation, "NoReassignAttribute");
             Monitor = compilation.GetTypeByMetadataName("System.Threading.Monitor");
+            Annotations = GuardedBy is null || Acquires is null || LockType is null
+                ? AnnotationSource.CreateEmpty()
+                : AnnotationSource.Create(compilation, additionalFiles, cancellation);
         }
+
+        /// <summary>Every symbol's annotations: its attributes and the external annotations files' lines (ask here, never <c>GetAttributes()</c>).</summary>
+        public AnnotationSource Annotations { get; }
 
         // Every attribute of SPEC section 3, in its order: locks (3.1), execution context (3.2), lifetimes and states (3.3).
         public INamedTypeSymbol? LockType { get; }
@@ -87,14 +97,26 @@ namespace DriverSafety.Analyzers.Contracts
         public INamedTypeSymbol? Monitor { get; }
 
         /// <summary>Resolves the symbols, or returns null when the compilation does not reference DriverSafety.Annotations.</summary>
-        public static KnownSymbols? TryCreate(Compilation compilation)
+        public static KnownSymbols? TryCreate(Compilation compilation) => TryCreate(compilation, ImmutableArray<AdditionalText>.Empty, CancellationToken.None);
+
+        /// <summary>Resolves the symbols and reads the external annotations files among <paramref name="additionalFiles"/>.</summary>
+        public static KnownSymbols? TryCreate(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellation)
         {
-            var known = new KnownSymbols(compilation);
+            var known = new KnownSymbols(compilation, additionalFiles, cancellation);
             return known.GuardedBy is null || known.Acquires is null || known.LockType is null ? null : known;
         }
 
         public static bool Is(AttributeData attribute, INamedTypeSymbol? type) =>
             type is not null && SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, type);
+
+        public static bool Is(Annotation annotation, INamedTypeSymbol? type) =>
+            type is not null && SymbolEqualityComparer.Default.Equals(annotation.AttributeClass, type);
+
+        /// <summary>The symbol's annotations, from source, metadata and the external annotations files.</summary>
+        public ImmutableArray<Annotation> AttributesOf(ISymbol? symbol) => Annotations.Of(symbol);
+
+        /// <summary>True when the symbol carries the attribute, written in source, compiled in, or in an external annotations file.</summary>
+        public bool Has(ISymbol? symbol, INamedTypeSymbol? type) => type is not null && AttributesOf(symbol).Any(a => Is(a, type));
 
         private static INamedTypeSymbol? Get(Compilation compilation, string name) =>
             compilation.GetTypeByMetadataName("DriverSafety." + name);

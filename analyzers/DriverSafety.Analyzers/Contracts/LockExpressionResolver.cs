@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts
@@ -262,7 +263,7 @@ namespace DriverSafety.Analyzers.Contracts
         {
             for (var t = type; t is not null; t = t.BaseType)
             {
-                foreach (var attribute in t.GetAttributes())
+                foreach (var attribute in _known.AttributesOf(t))
                 {
                     if (KnownSymbols.Is(attribute, _known.LockType))
                     {

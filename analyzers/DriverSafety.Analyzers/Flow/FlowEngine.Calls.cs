@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Linq;
 using DriverSafety.Analyzers.Contracts;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -98,7 +99,7 @@ namespace DriverSafety.Analyzers.Flow
                     }
 
                     var invokedBeforeReturn = _engine._contracts.Known.InvokedBeforeReturn;
-                    var marked = argument.Parameter is { } parameter && parameter.GetAttributes().Any(a => KnownSymbols.Is(a, invokedBeforeReturn));
+                    var marked = argument.Parameter is { } parameter && _engine._contracts.Known.AttributesOf(parameter).Any(a => KnownSymbols.Is(a, invokedBeforeReturn));
                     if (marked || BuiltInModels.Invokes(method) || (IsDeferredLinq(method) && ConsumedAtOnce(site)))
                     {
                         pending.InlineState = state;

@@ -6,6 +6,7 @@ using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
 using DriverSafety.Analyzers.Summaries;
 using DriverSafety.Analyzers.WholeProgram;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -151,7 +152,7 @@ namespace DriverSafety.Analyzers.Rules
                     continue;
                 }
 
-                var additional = Also(other).Concat(path.Select(p => p.Attribute).Where(l => l.IsInSource));
+                var additional = Also(other).Concat(path.Select(p => p.Attribute).Where(l => l.IsInSource || l.Kind == LocationKind.ExternalFile));
                 Report(Descriptors.LockOrderInversion, e.Site.Location, additional,
                     $"'{Name(acquisition)}' (class '{acquisition.Class}') is acquired{Through(acquisition)} while '{other.Lock}' (class '{otherClass}') is held{Where(other)}, " +
                     $"but the declared order puts '{acquisition.Class}' first: " + string.Join("; ", path.Select(p => p.Describe())));
@@ -219,7 +220,7 @@ namespace DriverSafety.Analyzers.Rules
 
             foreach (var parameter in method.Parameters)
             {
-                foreach (var attribute in parameter.GetAttributes())
+                foreach (var attribute in known.AttributesOf(parameter))
                 {
                     if (KnownSymbols.Is(attribute, known.AcquireContext))
                     {

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Summaries
@@ -138,6 +139,6 @@ namespace DriverSafety.Analyzers.Summaries
                 : -1;
 
         private static bool WithAcquireContext(SummaryCollector collector, IMethodSymbol method) =>
-            method.Parameters.Any(p => p.GetAttributes().Any(a => KnownSymbols.Is(a, collector.Contracts.Known.AcquireContext)));
+            method.Parameters.Any(p => collector.Contracts.Known.AttributesOf(p).Any(a => KnownSymbols.Is(a, collector.Contracts.Known.AcquireContext)));
     }
 }

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Summaries;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.WholeProgram
@@ -99,7 +100,16 @@ namespace DriverSafety.Analyzers.WholeProgram
                 }
             }
 
-            foreach (var edge in found.OrderBy(e => e.Attribute.SourceTree?.FilePath ?? Name(e.Annotated), System.StringComparer.Ordinal).ThenBy(e => e.Attribute.SourceSpan.Start)
+            // Lock classes in assemblies not scanned above whose order an external annotations file declares.
+            foreach (var member in known.Annotations.ExternallyAnnotated)
+            {
+                if (member is INamedTypeSymbol or IFieldSymbol or IPropertySymbol && !assemblies.Any(a => SymbolEqualityComparer.Default.Equals(a, member.ContainingAssembly)))
+                {
+                    order.ReadAttributes(member, known, found);
+                }
+            }
+
+            foreach (var edge in found.OrderBy(e => e.Attribute.Kind == LocationKind.None ? Name(e.Annotated) : e.Attribute.GetLineSpan().Path ?? string.Empty, System.StringComparer.Ordinal).ThenBy(e => e.Attribute.SourceSpan.Start)
                 .ThenBy(e => Name(e.Before), System.StringComparer.Ordinal).ThenBy(e => Name(e.After), System.StringComparer.Ordinal))
             {
                 order._edges.Add(edge);
@@ -118,7 +128,7 @@ namespace DriverSafety.Analyzers.WholeProgram
 
         private void ReadAttributes(ISymbol member, KnownSymbols known, List<DeclaredOrderEdge> into)
         {
-            foreach (var attribute in member.GetAttributes())
+            foreach (var attribute in known.AttributesOf(member))
             {
                 var before = KnownSymbols.Is(attribute, known.AcquiredBefore);
                 if (!before && !KnownSymbols.Is(attribute, known.AcquiredAfter))
@@ -131,7 +141,7 @@ namespace DriverSafety.Analyzers.WholeProgram
                     continue;
                 }
 
-                var location = attribute.ApplicationSyntaxReference is { } syntax ? Location.Create(syntax.SyntaxTree, syntax.Span) : member.Locations.FirstOrDefault() ?? Location.None;
+                var location = attribute.Location ?? member.Locations.FirstOrDefault() ?? Location.None;
                 foreach (var value in attribute.ConstructorArguments[0].Values)
                 {
                     // A name that does not resolve is DRV9001/DRV9002 at the attribute (the ordering reader), never an edge.
@@ -273,7 +283,7 @@ namespace DriverSafety.Analyzers.WholeProgram
             foreach (var edge in _edges)
             {
                 // A cycle declared wholly in a referenced assembly is that assembly's finding, not its consumers'.
-                if (!edge.Attribute.IsInSource || !InCycle(edge) || !seen.Add(_component[edge.Before]))
+                if (!(edge.Attribute.IsInSource || edge.Attribute.Kind == LocationKind.ExternalFile) || !InCycle(edge) || !seen.Add(_component[edge.Before]))
                 {
                     continue;
                 }
@@ -443,7 +453,7 @@ namespace DriverSafety.Analyzers.WholeProgram
     {
         public static string Where(Location location)
         {
-            if (!location.IsInSource)
+            if (!location.IsInSource && location.Kind != LocationKind.ExternalFile)
             {
                 return "metadata";
             }

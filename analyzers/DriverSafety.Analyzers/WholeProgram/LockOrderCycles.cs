@@ -30,7 +30,7 @@ namespace DriverSafety.Analyzers.WholeProgram
             foreach (var cycle in declared.Cycles())
             {
                 var first = cycle[0];
-                var additional = cycle.Skip(1).Select(e => e.Attribute).Where(l => l.IsInSource && !l.Equals(first.Attribute)).Distinct().ToList();
+                var additional = cycle.Skip(1).Select(e => e.Attribute).Where(l => (l.IsInSource || l.Kind == LocationKind.ExternalFile) && !l.Equals(first.Attribute)).Distinct().ToList();
                 var classes = string.Join(" → ", cycle.Select(e => DeclaredLockOrder.Name(e.Before)).Concat(new[] { DeclaredLockOrder.Name(first.Before) }));
                 report(Diagnostic.Create(Descriptors.LockOrderInversion, first.Attribute, additional,
                     $"the declared lock order is itself cyclic ({classes}): " + string.Join("; ", cycle.Select(e => e.Describe()))));

@@ -6,6 +6,7 @@ using System.Threading;
 using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
 using DriverSafety.Analyzers.Summaries;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.WholeProgram
@@ -204,7 +205,7 @@ namespace DriverSafety.Analyzers.WholeProgram
                 return false;
             }
 
-            foreach (var attribute in symbol.GetAttributes())
+            foreach (var attribute in _contracts.Known.AttributesOf(symbol))
             {
                 if (KnownSymbols.Is(attribute, reclaim))
                 {

@@ -180,6 +180,137 @@ namespace DriverSafety.Tests.Packaging
             location.GetProperty("physicalLocation").GetProperty("region").GetProperty("startLine").GetInt32();
 
         /// <summary>
+        /// External annotations end to end: the consumer references a library project without a single DriverSafety
+        /// attribute and gives its contracts in DriverSafety.Annotations.txt (AdditionalFiles). The build reports the
+        /// findings those contracts make at their lines of the consumer, and a DRV9005 at the bad line of the file.
+        /// </summary>
+        [Fact]
+        public void A_consumer_annotates_a_referenced_library_in_DriverSafety_Annotations_txt()
+        {
+            var pack = _package.Pack();
+            string packageFile = pack.AssertPackageWritten();
+
+            var (consumer, sourceFile, packagesPath) = CreateConsumer(packageFile, "external", ExternalConsumerSource);
+            string vendor = Path.Combine(consumer, "Vendor");
+            Directory.CreateDirectory(vendor);
+            File.WriteAllText(Path.Combine(vendor, "Vendor.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <OutputType>Library</OutputType>
+                    <ImplicitUsings>disable</ImplicitUsings>
+                    <Nullable>disable</Nullable>
+                    <RestorePackagesPath>{Escape(packagesPath)}</RestorePackagesPath>
+                    <NuGetAudit>false</NuGetAudit>
+                  </PropertyGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(vendor, "Hw.cs"), ExternalVendorSource);
+            string annotations = Path.Combine(consumer, "DriverSafety.Annotations.txt");
+            File.WriteAllText(annotations, ExternalAnnotationsText);
+            string project = Path.Combine(consumer, "Consumer.csproj");
+            File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", """
+                  <ItemGroup>
+                    <Compile Remove="Vendor/**" />
+                    <ProjectReference Include="Vendor/Vendor.csproj" />
+                    <AdditionalFiles Include="DriverSafety.Annotations.txt" />
+                  </ItemGroup>
+                </Project>
+                """, StringComparison.Ordinal));
+
+            var build = ChildProcess.Run(_package.Dotnet, consumer,
+                "build", "Consumer.csproj", "-nodeReuse:false", "/p:UseSharedCompilation=false", "-tl:off", "-v:minimal");
+            string log = build.Describe();
+
+            Assert.True(build.ExitCode == 0, "the consumer does not build:\n" + log);
+            foreach (var id in new[] { "CS9057", "CS8032", "AD0001" })
+            {
+                Assert.False(build.Output.Contains(id, StringComparison.Ordinal), $"{id} in the consumer's build (the analyzer did not load or crashed):\n{log}");
+            }
+
+            var expected = new[]
+            {
+                Expected("DRV1002", sourceFile, ExternalConsumerSource, "_ring.Push(item); // DRV1002"),
+                Expected("DRV2001", sourceFile, ExternalConsumerSource, "Device.Reset(1); // DRV2001"),
+                Expected("DRV9005", annotations, ExternalAnnotationsText, "M:Vendor.Hw.Device.Reset(int) [MightSleep]"),
+            }.OrderBy(s => s, StringComparer.Ordinal).ToArray();
+            var actual = DriverSafetyWarnings(build.Output);
+            Assert.True(expected.SequenceEqual(actual),
+                "expected exactly\n  " + string.Join("\n  ", expected) + "\nbut the consumer's build reported\n  " + string.Join("\n  ", actual) + "\n\n" + log);
+            Assert.Contains("DriverSafety.Annotations.txt line 7: 'M:Vendor.Hw.Device.Reset(int)' does not resolve to a member of this compilation or its references", build.Output, StringComparison.Ordinal);
+        }
+
+        private const string ExternalVendorSource = """
+            namespace Vendor.Hw
+            {
+                public sealed class HwLock
+                {
+                    public void Lock() { }
+                    public void Unlock() { }
+                }
+
+                public sealed class Item
+                {
+                }
+
+                public sealed class Ring
+                {
+                    public readonly HwLock Lock = new HwLock();
+                    public void Push(Item item) { }
+                }
+
+                public static class Device
+                {
+                    public static void Reset(int how) { }
+                }
+            }
+
+            """;
+
+        private const string ExternalAnnotationsText = """
+            # Vendor.Hw ships without DriverSafety attributes: its contracts, one member per line.
+            T:Vendor.Hw.HwLock [LockType(LockKind.Spinning)]
+            M:Vendor.Hw.HwLock.Lock [Acquires]
+            M:Vendor.Hw.HwLock.Unlock [Releases]
+            M:Vendor.Hw.Ring.Push(Vendor.Hw.Item) [Requires("this.Lock")]
+            M:Vendor.Hw.Device.Reset(System.Int32) [MightSleep]
+            M:Vendor.Hw.Device.Reset(int) [MightSleep]
+
+            """;
+
+        private const string ExternalConsumerSource = """
+            using Vendor.Hw;
+
+            namespace Consumer
+            {
+                public sealed class Driver
+                {
+                    private readonly Ring _ring = new Ring();
+
+                    public void Submit(Item item)
+                    {
+                        _ring.Lock.Lock();
+                        _ring.Push(item);
+                        _ring.Lock.Unlock();
+                    }
+
+                    public void Forgot(Item item)
+                    {
+                        _ring.Push(item); // DRV1002
+                    }
+
+                    public void Sleepy()
+                    {
+                        _ring.Lock.Lock();
+                        Device.Reset(1); // DRV2001
+                        _ring.Lock.Unlock();
+                    }
+                }
+            }
+
+            """;
+
+        /// <summary>
         /// A lock-order cycle is a compilation-end finding (DRV1007, SPEC §5): it must appear in a command-line build of a
         /// consumer of the package, and in its SARIF error log with the other acquisition of the cycle as a related location.
         /// </summary>

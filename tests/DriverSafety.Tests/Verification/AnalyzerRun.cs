@@ -31,11 +31,15 @@ public static class AnalyzerRun
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     /// <summary>The analyzer's diagnostics on <paramref name="compilation"/> (concurrent analysis, as in a build) and every exception it threw.</summary>
-    public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<string> Exceptions)> AnalyzeAsync(Compilation compilation)
+    public static Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<string> Exceptions)> AnalyzeAsync(Compilation compilation) =>
+        AnalyzeAsync(compilation, ImmutableArray<AdditionalText>.Empty);
+
+    /// <summary>As <see cref="AnalyzeAsync(Compilation)"/>, with <paramref name="additionalFiles"/> as the project's AdditionalFiles.</summary>
+    public static async Task<(ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<string> Exceptions)> AnalyzeAsync(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles)
     {
         var exceptions = new List<string>();
         var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            new AnalyzerOptions(additionalFiles),
             onAnalyzerException: (exception, _, _) =>
             {
                 lock (exceptions)

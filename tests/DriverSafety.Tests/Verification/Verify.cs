@@ -161,6 +161,12 @@ public static class Verify
             }
         }
 
+        if (project is SolutionState)
+        {
+            project.AdditionalFiles.AddRange(options.AdditionalFiles.Select(f => (f.Path, Microsoft.CodeAnalysis.Text.SourceText.From(f.Text))));
+            project.AdditionalReferences.AddRange(options.ExtraReferences);
+        }
+
         if (options.EditorConfig is { } editorConfig)
         {
             project.AnalyzerConfigFiles.Add(($"/.editorconfig", editorConfig));

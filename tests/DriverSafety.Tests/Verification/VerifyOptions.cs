@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 
 namespace DriverSafety.Tests.Verification;
@@ -32,6 +33,12 @@ public sealed record VerifyOptions
 
     /// <summary>The text of an .editorconfig at the root of the test project (an analyzer config document).</summary>
     public string? EditorConfig { get; init; }
+
+    /// <summary>Additional files (<c>AdditionalFiles</c> items) of the primary project, as (path, text): external annotations files.</summary>
+    public IReadOnlyList<(string Path, string Text)> AdditionalFiles { get; init; } = Array.Empty<(string, string)>();
+
+    /// <summary>Further metadata references of the primary project: a compiled third-party library.</summary>
+    public IReadOnlyList<MetadataReference> ExtraReferences { get; init; } = Array.Empty<MetadataReference>();
 
     /// <summary>Lets the sources have compiler errors (incomplete-code tests): no compiler diagnostic is checked.</summary>
     public bool AllowCompilerErrors { get; init; }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts.Readers
@@ -22,21 +23,21 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         protected LockExpressionResolver Resolver { get; }
 
         /// <summary>True for the attributes this family reads.</summary>
-        public abstract bool Reads(AttributeData attribute);
+        public abstract bool Reads(Annotation attribute);
 
         /// <summary>Reads one of this family's attributes on <paramref name="symbol"/> into <paramref name="into"/>.</summary>
-        public abstract void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems);
+        public abstract void Read(Annotation attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems);
 
         /// <summary>Checks this family's attributes on the parameters of <paramref name="method"/>.</summary>
         public virtual void ReadParameters(IMethodSymbol method, ImmutableArray<AnnotationProblem>.Builder problems)
         {
         }
 
-        protected static bool NamedBool(AttributeData attribute, string name) => NamedArgument(attribute, name) is true;
+        protected static bool NamedBool(Annotation attribute, string name) => NamedArgument(attribute, name) is true;
 
-        protected static string? Named(AttributeData attribute, string name) => NamedArgument(attribute, name) as string;
+        protected static string? Named(Annotation attribute, string name) => NamedArgument(attribute, name) as string;
 
-        protected static object? NamedArgument(AttributeData attribute, string name)
+        protected static object? NamedArgument(Annotation attribute, string name)
         {
             foreach (var pair in attribute.NamedArguments)
             {
@@ -49,15 +50,14 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             return null;
         }
 
-        protected static void Report(ImmutableArray<AnnotationProblem>.Builder problems, DiagnosticDescriptor descriptor, AttributeData attribute, string message)
+        protected static void Report(ImmutableArray<AnnotationProblem>.Builder problems, DiagnosticDescriptor descriptor, Annotation attribute, string message)
         {
-            var syntax = attribute.ApplicationSyntaxReference;
-            if (syntax is null)
+            if (attribute.Location is not { } location)
             {
                 return;
             }
 
-            problems.Add(new AnnotationProblem(descriptor, Location.Create(syntax.SyntaxTree, syntax.Span), message));
+            problems.Add(new AnnotationProblem(descriptor, location, message));
         }
 
         protected static DiagnosticDescriptor Kind(ProblemKind problem) =>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts.Readers
@@ -17,13 +18,13 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         public ContextAnnotationReader(KnownSymbols known, LockExpressionResolver resolver, AllocationFlagsModel flags)
             : base(known, resolver) => _flags = flags;
 
-        public override bool Reads(AttributeData attribute) =>
+        public override bool Reads(Annotation attribute) =>
             KnownSymbols.Is(attribute, Known.Allocates) || KnownSymbols.Is(attribute, Known.MasksAllocationFlags) ||
             KnownSymbols.Is(attribute, Known.MaySleepFlag) || KnownSymbols.Is(attribute, Known.ReclaimFlag) ||
             KnownSymbols.Is(attribute, Known.EntersAtomic) || KnownSymbols.Is(attribute, Known.DisablesIrqs) ||
             KnownSymbols.Is(attribute, Known.AtomicContext);
 
-        public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
+        public override void Read(Annotation attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (KnownSymbols.Is(attribute, Known.Allocates))
             {
@@ -44,7 +45,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             else if (KnownSymbols.Is(attribute, Known.AtomicContext))
             {
                 // A body that runs in atomic context and is declared to sleep: one of the two is wrong.
-                if (symbol is IMethodSymbol atomic && atomic.GetAttributes().Any(a => KnownSymbols.Is(a, Known.MightSleep)))
+                if (symbol is IMethodSymbol atomic && Known.AttributesOf(atomic).Any(a => KnownSymbols.Is(a, Known.MightSleep)))
                 {
                     Report(problems, Descriptors.AnnotationMisapplied, attribute,
                         $"[AtomicContext] and [MightSleep] on '{atomic.Name}': a method that runs in atomic context must not sleep");
@@ -53,7 +54,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             else if (symbol is IMethodSymbol method)
             {
                 var pair = KnownSymbols.Is(attribute, Known.EntersAtomic) ? Known.ExitsAtomic : Known.EnablesIrqs;
-                if (method.GetAttributes().Any(a => KnownSymbols.Is(a, pair)))
+                if (Known.AttributesOf(method).Any(a => KnownSymbols.Is(a, pair)))
                 {
                     Report(problems, Descriptors.AnnotationMisapplied, attribute,
                         $"[{attribute.AttributeClass?.Name.Replace("Attribute", string.Empty)}] and [{pair?.Name.Replace("Attribute", string.Empty)}] on '{method.Name}': a method raises or lowers a depth, not both");
@@ -61,7 +62,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             }
         }
 
-        private void CheckAllocates(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        private void CheckAllocates(Annotation attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (symbol is not IMethodSymbol method || attribute.ConstructorArguments.Length != 1)
             {
@@ -80,7 +81,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             }
         }
 
-        private void CheckMask(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        private void CheckMask(Annotation attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (symbol is not IMethodSymbol method || attribute.ConstructorArguments.Length != 1)
             {

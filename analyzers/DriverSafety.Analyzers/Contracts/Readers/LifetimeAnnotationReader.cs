@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts.Readers
@@ -16,12 +17,12 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         {
         }
 
-        public override bool Reads(AttributeData attribute) =>
+        public override bool Reads(Annotation attribute) =>
             KnownSymbols.Is(attribute, Known.Begins) || KnownSymbols.Is(attribute, Known.Ends) || KnownSymbols.Is(attribute, Known.RequiresState) ||
             KnownSymbols.Is(attribute, Known.RequiresNotState) || KnownSymbols.Is(attribute, Known.EnsuresState) ||
             KnownSymbols.Is(attribute, Known.EnsuresNotState) || KnownSymbols.Is(attribute, Known.StateTest) || KnownSymbols.Is(attribute, Known.NoReassign);
 
-        public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
+        public override void Read(Annotation attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             var name = attribute.AttributeClass!.Name.Replace("Attribute", string.Empty);
             if (KnownSymbols.Is(attribute, Known.NoReassign))
@@ -159,11 +160,10 @@ namespace DriverSafety.Analyzers.Contracts.Readers
                 when, handle, checkedByMethod, match, AttributeLocation(attribute)));
         }
 
-        private static LifetimeClause Clause(LifetimeClauseKind kind, string subject, LockExpr target, AttributeData attribute) =>
+        private static LifetimeClause Clause(LifetimeClauseKind kind, string subject, LockExpr target, Annotation attribute) =>
             new LifetimeClause(kind, subject, target, null, false, false, BeginWhen.Any, null, null, ImmutableArray<string>.Empty, AttributeLocation(attribute));
 
-        private static Location? AttributeLocation(AttributeData attribute) =>
-            attribute.ApplicationSyntaxReference is { } syntax ? Location.Create(syntax.SyntaxTree, syntax.Span) : null;
+        private static Location? AttributeLocation(Annotation attribute) => attribute.Location;
 
         private static bool IsStateTestMember(ISymbol symbol) => symbol switch
         {
@@ -183,7 +183,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             _ => type.IsReferenceType || IsNullableValue(type),
         };
 
-        private static bool CheckHandle(AttributeData attribute, IMethodSymbol method, string name, string subject, string handle, ImmutableArray<AnnotationProblem>.Builder problems)
+        private static bool CheckHandle(Annotation attribute, IMethodSymbol method, string name, string subject, string handle, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (handle == "return")
             {

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts.Readers
@@ -17,12 +18,12 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         {
         }
 
-        public override bool Reads(AttributeData attribute) =>
+        public override bool Reads(Annotation attribute) =>
             KnownSymbols.Is(attribute, Known.Acquires) || KnownSymbols.Is(attribute, Known.Releases) || KnownSymbols.Is(attribute, Known.Requires) ||
             KnownSymbols.Is(attribute, Known.Excludes) || KnownSymbols.Is(attribute, Known.AssertsHeld) || KnownSymbols.Is(attribute, Known.GuardedBy) ||
             KnownSymbols.Is(attribute, Known.TryAcquires) || KnownSymbols.Is(attribute, Known.NoAnalysis);
 
-        public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
+        public override void Read(Annotation attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             CheckLockVocabulary(attribute, symbol, problems);
             if (KnownSymbols.Is(attribute, Known.Acquires))
@@ -64,7 +65,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         /// The vocabulary whose semantics arrive with later families still gets its names checked now: <c>Subclass</c> is a
         /// non-negative lockdep subclass, <c>[InvokedBeforeReturn]</c> marks a delegate parameter, <c>[NoAnalysis]</c> has a body to skip.
         /// </summary>
-        private void CheckLockVocabulary(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        private void CheckLockVocabulary(Annotation attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (KnownSymbols.Is(attribute, Known.Acquires) && NamedArgument(attribute, "Subclass") is int subclass && subclass < 0)
             {
@@ -78,7 +79,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         }
 
         /// <summary>A lock both required and excluded by one member: no caller can satisfy both (reported at the [Excludes]).</summary>
-        private void CheckRequiredAndExcluded(AttributeData excludes, ISymbol symbol, List<LockClause> excluded, ImmutableArray<AnnotationProblem>.Builder problems)
+        private void CheckRequiredAndExcluded(Annotation excludes, ISymbol symbol, List<LockClause> excluded, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (excluded.Count == 0)
             {
@@ -86,7 +87,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             }
 
             var ignored = ImmutableArray.CreateBuilder<AnnotationProblem>();
-            foreach (var requires in symbol.GetAttributes().Where(a => KnownSymbols.Is(a, Known.Requires)))
+            foreach (var requires in Known.AttributesOf(symbol).Where(a => KnownSymbols.Is(a, Known.Requires)))
             {
                 foreach (var required in Clauses(requires, symbol, 0, ignored, defaultThis: true))
                 {
@@ -109,7 +110,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             {
                 foreach (var parameter in method.Parameters)
                 {
-                    foreach (var parameterAttribute in parameter.GetAttributes())
+                    foreach (var parameterAttribute in Known.AttributesOf(parameter))
                     {
                         if (KnownSymbols.Is(parameterAttribute, Known.InvokedBeforeReturn) && parameter.Type.TypeKind != TypeKind.Delegate)
                         {
@@ -121,7 +122,7 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             }
         }
 
-        private TryClause? ParseTry(AttributeData attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
+        private TryClause? ParseTry(Annotation attribute, ISymbol symbol, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (attribute.ConstructorArguments.Length != 2 || symbol is not IMethodSymbol method)
             {
@@ -144,11 +145,11 @@ namespace DriverSafety.Analyzers.Contracts.Readers
             }
 
             var locks = Clauses(attribute, symbol, 1, problems, defaultThis: true).Select(c => c.Lock).ToImmutableArray();
-            var blocking = NamedBool(attribute, "Blocking") || method.Parameters.Any(p => p.GetAttributes().Any(a => KnownSymbols.Is(a, Known.AcquireContext)));
+            var blocking = NamedBool(attribute, "Blocking") || method.Parameters.Any(p => Known.AttributesOf(p).Any(a => KnownSymbols.Is(a, Known.AcquireContext)));
             return locks.IsEmpty ? null : new TryClause(locks, NamedBool(attribute, "Shared"), ConditionValue.FromConstant(success)!.Value, blocking);
         }
 
-        private IEnumerable<LockClause> Clauses(AttributeData attribute, ISymbol symbol, int argumentIndex, ImmutableArray<AnnotationProblem>.Builder problems, bool defaultThis)
+        private IEnumerable<LockClause> Clauses(Annotation attribute, ISymbol symbol, int argumentIndex, ImmutableArray<AnnotationProblem>.Builder problems, bool defaultThis)
         {
             var shared = NamedBool(attribute, "Shared");
             var irqs = NamedBool(attribute, "DisablesIrqs");

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
 
 namespace DriverSafety.Analyzers.Contracts.Readers
@@ -13,13 +14,13 @@ namespace DriverSafety.Analyzers.Contracts.Readers
         {
         }
 
-        public override bool Reads(AttributeData attribute) =>
+        public override bool Reads(Annotation attribute) =>
             KnownSymbols.Is(attribute, Known.AcquiredBefore) || KnownSymbols.Is(attribute, Known.AcquiredAfter);
 
-        public override void Read(AttributeData attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems) =>
+        public override void Read(Annotation attribute, ISymbol symbol, OwnAnnotations into, ImmutableArray<AnnotationProblem>.Builder problems) =>
             CheckLockClasses(attribute, symbol, attribute.AttributeClass!.Name.Replace("Attribute", string.Empty), problems);
 
-        private void CheckLockClasses(AttributeData attribute, ISymbol symbol, string name, ImmutableArray<AnnotationProblem>.Builder problems)
+        private void CheckLockClasses(Annotation attribute, ISymbol symbol, string name, ImmutableArray<AnnotationProblem>.Builder problems)
         {
             if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind != TypedConstantKind.Array)
             {
