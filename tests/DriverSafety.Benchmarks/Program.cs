@@ -22,6 +22,22 @@ public static class Program
             return BuildBenchmark.Run(args, Console.Out);
         }
 
+        if (args.Length == 2 && args[0] == "--profile-document")
+        {
+            // The per-document request, repeated, for a profiler to attach to: the sample driver's largest file.
+            var benchmark = new PerDocumentBenchmarks { Document = PerDocumentBenchmarks.DocumentKind.SampleDriverLargest };
+            benchmark.SetUp();
+            var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture); i++)
+            {
+                stopwatch.Restart();
+                benchmark.DriverSafety();
+                Console.WriteLine($"{stopwatch.ElapsedMilliseconds} ms");
+            }
+
+            return 0;
+        }
+
         if (args.Length == 2 && args[0] == "--alloc-profile")
         {
             return AllocationProfile.Run(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), Console.Out);
