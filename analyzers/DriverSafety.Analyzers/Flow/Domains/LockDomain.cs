@@ -322,38 +322,16 @@ namespace DriverSafety.Analyzers.Flow.Domains
         /// <summary>Whether any fact hangs off <paramref name="key"/> (no allocation: asked at every store and branch).</summary>
         private static bool HasFacts(LockSet value, ValueKey key)
         {
-            foreach (var pending in value.Pending)
+            if (Keyed.Any(value.Pending, p => p.Key, key) || Keyed.Any(value.Failed, p => p.Key, key) || Keyed.Any(value.Guards, g => g.Key, key))
             {
-                if (pending.Key.Equals(key))
-                {
-                    return true;
-                }
-            }
-
-            foreach (var failed in value.Failed)
-            {
-                if (failed.Key.Equals(key))
-                {
-                    return true;
-                }
-            }
-
-            foreach (var guard in value.Guards)
-            {
-                if (guard.Key.Equals(key))
-                {
-                    return true;
-                }
+                return true;
             }
 
             foreach (var held in value.Held)
             {
-                foreach (var condition in held.Conditions)
+                if (Keyed.Any(held.Conditions, c => c.Key, key))
                 {
-                    if (condition.Key.Equals(key))
-                    {
-                        return true;
-                    }
+                    return true;
                 }
             }
 

@@ -518,12 +518,9 @@ namespace DriverSafety.Analyzers.Flow.Domains
                 return true;
             }
 
-            foreach (var shape in value.Shapes)
+            if (Keyed.Any(value.Shapes, s => s.Key, key))
             {
-                if (shape.Key.Equals(key))
-                {
-                    return true;
-                }
+                return true;
             }
 
             foreach (var f in value.Facts)
