@@ -22,11 +22,15 @@ public static class BuildBenchmark
     public static readonly Config SdkDs = new("sdk+ds", "SDK default analyzers + DriverSafety");
     public static readonly Config None = new("none", "no analyzers");
     public static readonly Config Empty = new("empty", "an empty analyzer");
+    public static readonly Config Cfg = new("cfg", "binding+CFG only (the floor of any flow analyzer)");
     public static readonly Config Ds = new("ds", "DriverSafety alone");
     public static readonly Config Ca2000 = new("ca2000", "CA2000 alone (NetAnalyzers 11.0.100)");
     public static readonly Config Idisp = new("idisp", "IDisposableAnalyzers 4.0.8 (all rules)");
 
-    public static readonly IReadOnlyList<Config> All = new[] { Sdk, SdkDs, None, Empty, Ds, Ca2000, Idisp };
+    public static readonly IReadOnlyList<Config> All = new[] { Sdk, SdkDs, None, Empty, Cfg, Ds, Ca2000, Idisp };
+
+    /// <summary>The configurations run when none are named: every one but <see cref="Cfg"/>, which was added after the recorded run.</summary>
+    public static readonly IReadOnlyList<Config> Default = new[] { Sdk, SdkDs, None, Empty, Ds, Ca2000, Idisp };
 
     /// <summary>One timed build.</summary>
     public sealed record Sample(double WallSeconds, double CpuSeconds, long PeakKilobytes);
@@ -35,7 +39,7 @@ public static class BuildBenchmark
     {
         var sizes = Option(args, "--sizes", "10000,50000,200000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var rounds = int.Parse(Option(args, "--rounds", "5"), CultureInfo.InvariantCulture);
-        var configNames = Option(args, "--configs", string.Join(",", All.Select(c => c.Name))).Split(',');
+        var configNames = Option(args, "--configs", string.Join(",", Default.Select(c => c.Name))).Split(',');
         var configs = configNames.Select(name => All.Single(c => c.Name == name)).ToList();
         var work = Option(args, "--work", Path.Combine(Path.GetTempPath(), "driversafety-build-benchmark"));
 
@@ -94,7 +98,7 @@ public static class BuildBenchmark
         return 0;
     }
 
-    private sealed record Inputs(string Analyzer, string EmptyAnalyzer, string Annotations, string SampleDriver, string NetAnalyzers, string IDisposableAnalyzers);
+    private sealed record Inputs(string Analyzer, string EmptyAnalyzer, string CfgAnalyzer, string Annotations, string SampleDriver, string NetAnalyzers, string IDisposableAnalyzers);
 
     /// <summary>Builds, in Release, the analyzer, the empty analyzer and the sample driver the corpus references.</summary>
     private static Inputs Prepare(TextWriter output)
@@ -102,16 +106,18 @@ public static class BuildBenchmark
         var root = RepositoryLayout.Root;
         Dotnet(root, "build", "analyzers/DriverSafety.Analyzers", "-c", "Release", "-v:q", "-nodeReuse:false");
         Dotnet(root, "build", "tests/DriverSafety.Benchmarks.EmptyAnalyzer", "-c", "Release", "-v:q", "-nodeReuse:false");
+        Dotnet(root, "build", "tests/DriverSafety.Benchmarks.CfgAnalyzer", "-c", "Release", "-v:q", "-nodeReuse:false");
         Dotnet(root, "build", "sample-driver/DriverSafety.SampleDriver", "-c", "Release", "-v:q", "-nodeReuse:false");
         var sampleBin = Path.Combine(RepositoryLayout.SampleDriverDirectory, "bin", "Release", "net10.0");
         var inputs = new Inputs(
             Path.Combine(root, "analyzers", "DriverSafety.Analyzers", "bin", "Release", "netstandard2.0", "DriverSafety.Analyzers.dll"),
             Path.Combine(root, "tests", "DriverSafety.Benchmarks.EmptyAnalyzer", "bin", "Release", "netstandard2.0", "DriverSafety.Benchmarks.EmptyAnalyzer.dll"),
+            Path.Combine(root, "tests", "DriverSafety.Benchmarks.CfgAnalyzer", "bin", "Release", "netstandard2.0", "DriverSafety.Benchmarks.CfgAnalyzer.dll"),
             Path.Combine(sampleBin, "DriverSafety.Annotations.dll"),
             Path.Combine(sampleBin, "DriverSafety.SampleDriver.dll"),
             ThirdPartyAnalyzers.NetAnalyzersFolder,
             ThirdPartyAnalyzers.IDisposableAnalyzersFolder);
-        foreach (var file in new[] { inputs.Analyzer, inputs.EmptyAnalyzer, inputs.Annotations, inputs.SampleDriver })
+        foreach (var file in new[] { inputs.Analyzer, inputs.EmptyAnalyzer, inputs.CfgAnalyzer, inputs.Annotations, inputs.SampleDriver })
         {
             if (!File.Exists(file))
             {
@@ -174,6 +180,7 @@ public static class BuildBenchmark
                 <ItemGroup>
                   <Analyzer Include="{{inputs.Analyzer}}" Condition="'$(BenchConfig)' == 'sdk+ds' or '$(BenchConfig)' == 'ds'" />
                   <Analyzer Include="{{inputs.EmptyAnalyzer}}" Condition="'$(BenchConfig)' == 'empty'" />
+                  <Analyzer Include="{{inputs.CfgAnalyzer}}" Condition="'$(BenchConfig)' == 'cfg'" />
                   <Analyzer Include="{{netAnalyzers}}" Condition="'$(BenchConfig)' == 'ca2000'" />
                   <Analyzer Include="{{idisp}}" Condition="'$(BenchConfig)' == 'idisp'" />
                 </ItemGroup>
@@ -238,6 +245,8 @@ public static class BuildBenchmark
             (SdkDs, Sdk, "SDK analyzers + DriverSafety / SDK analyzers (the marginal cost a user sees)"),
             (Ds, Empty, "DriverSafety alone / empty analyzer (our cost above the driver's floor)"),
             (Empty, None, "empty analyzer / no analyzers (the analyzer driver's floor)"),
+            (Cfg, Empty, "binding+CFG only / empty analyzer (what asking for operation trees and CFGs costs)"),
+            (Ds, Cfg, "DriverSafety alone / binding+CFG only (our own work above any flow analyzer's floor)"),
             (Ds, None, "DriverSafety alone / no analyzers"),
             (Ca2000, Empty, "CA2000 alone / empty analyzer"),
             (Idisp, Empty, "IDisposableAnalyzers / empty analyzer"),
