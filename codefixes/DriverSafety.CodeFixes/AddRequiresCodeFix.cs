@@ -86,7 +86,7 @@ namespace DriverSafety.CodeFixes
 
             var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
             var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
-            if (root is null || model is null || KnownSymbols.TryCreate(model.Compilation) is not { } known)
+            if (root is null || model is null || Support.FixContracts.Known(document, model.Compilation, cancellation) is not { } known)
             {
                 return null;
             }

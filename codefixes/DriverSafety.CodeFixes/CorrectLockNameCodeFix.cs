@@ -100,7 +100,7 @@ namespace DriverSafety.CodeFixes
         {
             var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
             var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
-            if (root is null || model is null || KnownSymbols.TryCreate(model.Compilation) is not { } known ||
+            if (root is null || model is null || Support.FixContracts.Known(document, model.Compilation, cancellation) is not { } known ||
                 root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<AttributeSyntax>() is not { } attribute ||
                 model.GetSymbolInfo(attribute, cancellation).Symbol is not IMethodSymbol { ContainingType: { } attributeType } ||
                 Annotated(model, attribute, cancellation) is not { } annotated)

@@ -182,7 +182,7 @@ namespace DriverSafety.CodeFixes
         private static async Task<Document?> FixAsync(Document document, Site site, string lockText, bool inFinally, CancellationToken cancellation)
         {
             var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
-            if (model is null || KnownSymbols.TryCreate(model.Compilation) is not { } known ||
+            if (model is null || Support.FixContracts.Known(document, model.Compilation, cancellation) is not { } known ||
                 model.GetOperation(site.Acquire, cancellation) is not IInvocationOperation invocation ||
                 BodyCheck.EnclosingMember(site.Acquire) is not { } member || model.GetDeclaredSymbol(member, cancellation) is not IMethodSymbol method)
             {

@@ -37,7 +37,7 @@ namespace DriverSafety.CodeFixes
         {
             var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null || KnownSymbols.TryCreate(model.Compilation) is not { } known)
+            if (root is null || model is null || Support.FixContracts.Known(context.Document, model.Compilation, context.CancellationToken) is not { } known)
             {
                 return;
             }

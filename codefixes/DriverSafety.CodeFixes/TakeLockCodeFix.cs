@@ -103,7 +103,7 @@ namespace DriverSafety.CodeFixes
         {
             var model = await document.GetSemanticModelAsync(cancellation).ConfigureAwait(false);
             var root = await document.GetSyntaxRootAsync(cancellation).ConfigureAwait(false);
-            if (model is null || root is null || KnownSymbols.TryCreate(model.Compilation) is not { } known)
+            if (model is null || root is null || Support.FixContracts.Known(document, model.Compilation, cancellation) is not { } known)
             {
                 return null;
             }

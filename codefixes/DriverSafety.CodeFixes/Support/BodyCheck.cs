@@ -90,7 +90,7 @@ namespace DriverSafety.CodeFixes.Support
                 return cached.Item2;
             }
 
-            var computed = Compute(model, member, cancellation);
+            var computed = Compute(document, model, member, cancellation);
             if (model is not null && computed is not null)
             {
                 lock (Before)
@@ -103,9 +103,9 @@ namespace DriverSafety.CodeFixes.Support
             return computed;
         }
 
-        private static List<string>? Compute(SemanticModel? model, SyntaxNode member, CancellationToken cancellation)
+        private static List<string>? Compute(Document document, SemanticModel? model, SyntaxNode member, CancellationToken cancellation)
         {
-            if (model is null || KnownSymbols.TryCreate(model.Compilation) is not { } known ||
+            if (model is null || FixContracts.Known(document, model.Compilation, cancellation) is not { } known ||
                 model.GetDeclaredSymbol(member, cancellation) is not IMethodSymbol method)
             {
                 return null;

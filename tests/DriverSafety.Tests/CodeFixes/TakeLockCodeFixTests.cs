@@ -53,6 +53,70 @@ public sealed class TakeLockCodeFixTests
         """,
         new VerifyOptions { FixedTitle = "Take 'gem.Lock' around this call", CodeActionEquivalenceKey = EquivalenceKey });
 
+    /// <summary>
+    /// The lock type, its acquire and release, and the callee's requirement all come from an external annotations
+    /// file (the types carry no attribute): the fix reads the file as the analyzer does, so it knows how to take the lock.
+    /// </summary>
+    [Fact]
+    public Task Contracts_from_the_external_annotations_file_are_what_the_fix_takes() => Verify.CodeFix<TakeLockCodeFix>(
+        """
+        public sealed class HwLock
+        {
+            public void Acquire() { }
+            public void Release() { }
+        }
+
+        public sealed class Ring
+        {
+            public HwLock Lock = new HwLock();
+
+            public static void Push(Ring ring) { }
+
+            public static void Fill(Ring ring)
+            {
+                {|DRV1002:Push(ring)|};
+            }
+        }
+        """,
+        """
+        public sealed class HwLock
+        {
+            public void Acquire() { }
+            public void Release() { }
+        }
+
+        public sealed class Ring
+        {
+            public HwLock Lock = new HwLock();
+
+            public static void Push(Ring ring) { }
+
+            public static void Fill(Ring ring)
+            {
+                ring.Lock.Acquire();
+                try
+                {
+                    Push(ring);
+                }
+                finally
+                {
+                    ring.Lock.Release();
+                }
+            }
+        }
+        """,
+        new VerifyOptions
+        {
+            FixedTitle = "Take 'ring.Lock' around this call",
+            CodeActionEquivalenceKey = EquivalenceKey,
+            AdditionalFiles = new[] { ("/0/DriverSafety.Annotations.txt", """
+                T:HwLock [LockType(LockKind.Spinning)]
+                M:HwLock.Acquire [Acquires]
+                M:HwLock.Release [Releases]
+                M:Ring.Push(Ring) [Requires("ring.Lock")]
+                """) },
+        });
+
     /// <summary>A declaration is split so its local stays in scope after the try; a return is wrapped as it is.</summary>
     [Fact]
     public Task A_declared_result_is_declared_before_the_lock() => Verify.CodeFix<TakeLockCodeFix>(
