@@ -78,10 +78,7 @@ namespace DriverSafety.Analyzers
             "Calling '{0}' while holding lock '{1}', which it excludes",
             "A member annotated [Excludes] (kernel: __must_not_hold) is called while the lock is held.");
 
-        /// <summary>
-        /// Reported at compilation end for cycles (inferred, and a declared order that is itself cyclic), and live from
-        /// the body's walk for an acquisition against the declared order; the tag says that it can come at the end.
-        /// </summary>
+        /// <summary>Reported at compilation end: which locks reclaim takes is a whole-program fact.</summary>
         public static readonly DiagnosticDescriptor AllocationRecursesIntoReclaim = Create(
             AllocationRecursesIntoReclaimId, Locking,
             "Allocation may recurse into reclaim under a reclaim lock",
@@ -89,6 +86,10 @@ namespace DriverSafety.Analyzers
             "An allocation that may enter direct reclaim (it may sleep and its flags contain a reclaim flag such as __GFP_FS or __GFP_IO) is made while holding a lock that reclaim itself takes (a shrinker or MMU notifier acquires it), or inside reclaim context: reclaim can wait on that lock, or recurse into itself (kernel: lockdep's fs_reclaim dependency).",
             WellKnownDiagnosticTags.CompilationEnd);
 
+        /// <summary>
+        /// Reported at compilation end for cycles (inferred, and a declared order that is itself cyclic), and live from
+        /// the body's walk for an acquisition against the declared order; the tag says that it can come at the end.
+        /// </summary>
         public static readonly DiagnosticDescriptor LockOrderInversion = Create(
             LockOrderInversionId, Locking,
             "Lock-order inversion",
