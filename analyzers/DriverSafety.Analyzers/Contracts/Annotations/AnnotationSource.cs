@@ -90,6 +90,12 @@ namespace DriverSafety.Analyzers.Contracts.Annotations
                 return ImmutableArray<Annotation>.Empty;
             }
 
+            return _cache.TryGetValue(symbol, out var known) ? known : Read(symbol);
+        }
+
+        // Apart from Of, which is asked per call and per argument: the closure is only made on a miss.
+        private ImmutableArray<Annotation> Read(ISymbol symbol)
+        {
             return _cache.GetOrAdd(symbol, s =>
             {
                 var own = s.GetAttributes().Select(Annotation.FromAttribute).ToImmutableArray();

@@ -513,25 +513,7 @@ namespace DriverSafety.Analyzers.Flow.Domains
                 }
             }
 
-            if (value.Fresh.Contains(key))
-            {
-                return true;
-            }
-
-            if (Keyed.Any(value.Shapes, s => s.Key, key))
-            {
-                return true;
-            }
-
-            foreach (var f in value.Facts)
-            {
-                if (f.Target.RootedAt(key) || (f.Open is { } o && (o.Condition.Equals(key) || o.CheckKey.Equals(key) || (o.Handle?.RootedAt(key) ?? false))))
-                {
-                    return true;
-                }
-            }
-
-            return false;
+            return Touches(value, key);
         }
 
         private static ObjectSet ForgetMentioned(ObjectSet value, ValueKey key)
@@ -560,9 +542,24 @@ namespace DriverSafety.Analyzers.Flow.Domains
                 value.Aliases);
         }
 
-        private static bool Touches(ObjectSet value, ValueKey key) =>
-            value.Fresh.Contains(key) || value.Shapes.Any(s => s.Key.Equals(key)) ||
-            value.Facts.Any(f => f.Target.RootedAt(key) || (f.Open is { } o && (o.Condition.Equals(key) || o.CheckKey.Equals(key) || (o.Handle?.RootedAt(key) ?? false))));
+        /// <summary>Whether a fresh value, shape or fact hangs off <paramref name="key"/> (loops: asked at every store and bind).</summary>
+        private static bool Touches(ObjectSet value, ValueKey key)
+        {
+            if (value.Fresh.Contains(key) || Keyed.Any(value.Shapes, s => s.Key, key))
+            {
+                return true;
+            }
+
+            foreach (var f in value.Facts)
+            {
+                if (f.Target.RootedAt(key) || (f.Open is { } o && (o.Condition.Equals(key) || o.CheckKey.Equals(key) || (o.Handle?.RootedAt(key) ?? false))))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
 
         /// <summary>Conditions and handles keyed on a value that is gone: the begin stands as the code believes.</summary>
         private static ObjectFact Unhook(ObjectFact fact, ValueKey key)
