@@ -17,6 +17,11 @@ public static class Program
             return 0;
         }
 
+        if (args.Length >= 1 && args[0] == "--compiler-runs")
+        {
+            return BuildBenchmark.RunCompiler(args, Console.Out);
+        }
+
         if (args.Length >= 1 && args[0] == "--builds")
         {
             return BuildBenchmark.Run(args, Console.Out);
