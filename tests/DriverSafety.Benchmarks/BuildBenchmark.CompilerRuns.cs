@@ -32,44 +32,14 @@ public static partial class BuildBenchmark
         {
             var (directory, expected) = SetUpCorpus(size, work, inputs, output);
             var commands = configs.ToDictionary(c => c.Name, c => CaptureCompilerCommand(directory, c), StringComparer.Ordinal);
-            foreach (var config in configs)
-            {
-                Compile(directory, commands[config.Name], config, expected);
-            }
-
-            var samples = configs.ToDictionary(c => c.Name, _ => new List<Sample>(), StringComparer.Ordinal);
-            for (var round = 0; round < rounds; round++)
-            {
-                for (var i = 0; i < configs.Count; i++)
-                {
-                    var config = configs[(i + round) % configs.Count];
-                    samples[config.Name].Add(Compile(directory, commands[config.Name], config, expected));
-                }
-            }
-
-            output.WriteLine("| Configuration | Wall (median) | CPU (median) | Peak RSS (median) | Analyzer callbacks (`/reportanalyzer`, one run) |");
-            output.WriteLine("|---|---:|---:|---:|---:|");
-            foreach (var config in configs)
-            {
-                var list = samples[config.Name];
-                output.WriteLine($"| {config.Description} | {Median(list.Select(s => s.WallSeconds)):F2} s | {Median(list.Select(s => s.CpuSeconds)):F2} s | " +
-                    $"{Median(list.Select(s => (double)s.PeakKilobytes)) / 1024:F0} MB | {AnalyzerTime(directory, commands[config.Name])} |");
-            }
-
+            var results = new Dictionary<(int Size, string Config), List<Sample>>();
+            PairedRounds(configs, rounds, size, results, config => Compile(directory, commands[config.Name], config, expected));
+            WriteSize(output, size, configs, results);
+            output.WriteLine("Time in analyzer callbacks (`/reportanalyzer`, one more run each; wall summed over threads, read it beside the CPU, not as it):");
             output.WriteLine();
-            output.WriteLine("| Pair (median of the rounds' ratios; CPU difference in seconds) | Wall | CPU | Peak RSS | CPU difference |");
-            output.WriteLine("|---|---:|---:|---:|---:|");
-            foreach (var (a, b) in new[] { (Ds, Empty), (Ds, Cfg), (Cfg, Empty), (SdkDs, Sdk) })
+            foreach (var config in configs)
             {
-                if (!samples.TryGetValue(a.Name, out var x) || !samples.TryGetValue(b.Name, out var y))
-                {
-                    continue;
-                }
-
-                var pairs = x.Zip(y).ToList();
-                output.WriteLine($"| {a.Name} / {b.Name} | {Median(pairs.Select(p => p.First.WallSeconds / p.Second.WallSeconds)):F3} | " +
-                    $"{Median(pairs.Select(p => p.First.CpuSeconds / p.Second.CpuSeconds)):F3} | {Median(pairs.Select(p => (double)p.First.PeakKilobytes / p.Second.PeakKilobytes)):F3} | " +
-                    $"{Median(pairs.Select(p => p.First.CpuSeconds - p.Second.CpuSeconds)):+0.00;-0.00} s |");
+                output.WriteLine($"- {config.Description}: {AnalyzerTime(directory, commands[config.Name])}");
             }
 
             output.WriteLine();

@@ -59,26 +59,7 @@ public static partial class BuildBenchmark
         {
             var (directory, expected) = SetUpCorpus(size, work, inputs, output);
 
-            foreach (var config in configs)
-            {
-                Build(directory, config, expected);
-            }
-
-            for (var round = 0; round < rounds; round++)
-            {
-                for (var i = 0; i < configs.Count; i++)
-                {
-                    var config = configs[(i + round) % configs.Count];
-                    var sample = Build(directory, config, expected);
-                    if (!results.TryGetValue((size, config.Name), out var list))
-                    {
-                        results[(size, config.Name)] = list = new List<Sample>();
-                    }
-
-                    list.Add(sample);
-                }
-            }
-
+            PairedRounds(configs, rounds, size, results, config => Build(directory, config, expected));
             WriteSize(output, size, configs, results);
             output.Flush();
         }
@@ -197,6 +178,33 @@ public static partial class BuildBenchmark
         CheckFindings(result.Output, config, expected, $"The {config.Name} build ({analyzers})");
 
         return ReadTime(timeFile);
+    }
+
+    /// <summary>
+    /// One untimed run of every configuration, then <paramref name="rounds"/> rounds, each running every configuration
+    /// once in an order rotated per round; the samples go to <paramref name="results"/> under (size, configuration).
+    /// </summary>
+    private static void PairedRounds(IReadOnlyList<Config> configs, int rounds, int size, Dictionary<(int Size, string Config), List<Sample>> results, Func<Config, Sample> run)
+    {
+        foreach (var config in configs)
+        {
+            run(config);
+        }
+
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < configs.Count; i++)
+            {
+                var config = configs[(i + round) % configs.Count];
+                var sample = run(config);
+                if (!results.TryGetValue((size, config.Name), out var list))
+                {
+                    results[(size, config.Name)] = list = new List<Sample>();
+                }
+
+                list.Add(sample);
+            }
+        }
     }
 
     /// <summary>Writes the corpus of one size and its project (restored) under <paramref name="work"/>; returns its folder and the planted findings.</summary>
