@@ -30,6 +30,9 @@ namespace DriverSafety.Analyzers
         /// <summary>How many methods have a summary so far, and how many summary walks of bodies it took (for the benchmarks).</summary>
         internal (int Methods, int Walks) SummaryCounts => (_summaries.Count, _summaries.Walks);
 
+        /// <summary>The methods whose summaries were inferred so far (for the benchmarks).</summary>
+        internal IReadOnlyList<IMethodSymbol> SummarisedMethods => _summaries.Summarised.ToList();
+
         /// <summary>The facts only the whole compilation decides (the lock-order graph), as accumulated so far.</summary>
         internal WholeProgram.WholeProgramFacts Facts => _facts;
 

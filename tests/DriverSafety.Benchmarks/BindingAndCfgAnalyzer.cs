@@ -27,23 +27,26 @@ public sealed class BindingAndCfgAnalyzer : DiagnosticAnalyzer
     {
         context.EnableConcurrentExecution();
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.RegisterOperationBlockAction(block =>
-        {
-            foreach (var operation in block.OperationBlocks)
-            {
-                var root = operation;
-                while (root.Parent is not null)
-                {
-                    root = root.Parent;
-                }
+        context.RegisterOperationBlockAction(BuildGraph);
+    }
 
-                if (root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
-                {
-                    _ = block.GetControlFlowGraph(operation);
-                    return;
-                }
+    /// <summary>Builds the control-flow graph of the block's executable body, as DriverSafety's body action asks for it.</summary>
+    public static void BuildGraph(OperationBlockAnalysisContext block)
+    {
+        foreach (var operation in block.OperationBlocks)
+        {
+            var root = operation;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
             }
-        });
+
+            if (root is IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation)
+            {
+                _ = block.GetControlFlowGraph(operation);
+                return;
+            }
+        }
     }
 }
 #pragma warning restore RS1036, RS1038, RS1041, RS2008

@@ -17,13 +17,16 @@ public sealed record ExecutableBody(IMethodSymbol Method, SyntaxNode Declaration
     /// expression-bodied properties and indexers (local functions and lambdas go with their container), less the
     /// lock primitives' own members, which the analyzer trusts.
     /// </summary>
-    public static IReadOnlyList<ExecutableBody> All(Compilation compilation)
+    public static IReadOnlyList<ExecutableBody> All(Compilation compilation) => In(compilation, compilation.SyntaxTrees);
+
+    /// <summary>As <see cref="All"/>, for the bodies of <paramref name="trees"/> only (the others stay unbound).</summary>
+    public static IReadOnlyList<ExecutableBody> In(Compilation compilation, IEnumerable<SyntaxTree> trees)
     {
         var known = KnownSymbols.TryCreate(compilation)
             ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
         var contracts = new ContractProvider(compilation, known);
         var bodies = new List<ExecutableBody>();
-        foreach (var tree in compilation.SyntaxTrees)
+        foreach (var tree in trees)
         {
             var model = compilation.GetSemanticModel(tree);
             foreach (var declaration in tree.GetRoot().DescendantNodes().Where(IsExecutableMember))

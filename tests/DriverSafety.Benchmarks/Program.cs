@@ -27,10 +27,14 @@ public static class Program
             return BuildBenchmark.Run(args, Console.Out);
         }
 
-        if (args.Length == 2 && args[0] == "--profile-document")
+        if (args.Length is 2 or 3 && args[0] == "--profile-document")
         {
-            // The per-document request, repeated, for a profiler to attach to: the sample driver's largest file.
-            var benchmark = new PerDocumentBenchmarks { Document = PerDocumentBenchmarks.DocumentKind.SampleDriverLargest };
+            // The per-document request, repeated, for a profiler to attach to: the sample driver's largest file, or with
+            // "generated" the largest file of the 200k-line corpus.
+            var benchmark = new PerDocumentBenchmarks
+            {
+                Document = args.Length == 3 && args[2] == "generated" ? PerDocumentBenchmarks.DocumentKind.Generated200kLargest : PerDocumentBenchmarks.DocumentKind.SampleDriverLargest,
+            };
             benchmark.SetUp();
             var stopwatch = System.Diagnostics.Stopwatch.StartNew();
             for (var i = 0; i < int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture); i++)

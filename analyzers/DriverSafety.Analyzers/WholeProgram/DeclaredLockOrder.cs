@@ -6,6 +6,7 @@ using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Summaries;
 using DriverSafety.Analyzers.Contracts.Annotations;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DriverSafety.Analyzers.WholeProgram
 {
@@ -77,35 +78,56 @@ namespace DriverSafety.Analyzers.WholeProgram
             }
 
             var found = new List<DeclaredOrderEdge>();
+            var read = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            void Read(ISymbol member)
+            {
+                if (read.Add(member))
+                {
+                    order.ReadAttributes(member, known, found);
+                }
+            }
+
             foreach (var assembly in assemblies)
             {
-                var types = new Stack<INamespaceOrTypeSymbol>();
-                types.Push(assembly.GlobalNamespace);
-                while (types.Count > 0)
+                var roots = SymbolEqualityComparer.Default.Equals(assembly, compilation.Assembly)
+                    ? SourceTypesWithOrderAttributes(compilation, contracts, cancellation)
+                    : new[] { (INamespaceOrTypeSymbol)assembly.GlobalNamespace };
+                foreach (var root in roots)
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    var current = types.Pop();
-                    foreach (var member in current.GetMembers())
+                    if (root is INamedTypeSymbol rootType)
                     {
-                        if (member is INamespaceOrTypeSymbol nested)
-                        {
-                            types.Push(nested);
-                        }
+                        Read(rootType);
+                    }
 
-                        if (member is INamedTypeSymbol or IFieldSymbol or IPropertySymbol)
+                    var types = new Stack<INamespaceOrTypeSymbol>();
+                    types.Push(root);
+                    while (types.Count > 0)
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                        var current = types.Pop();
+                        foreach (var member in current.GetMembers())
                         {
-                            order.ReadAttributes(member, known, found);
+                            if (member is INamespaceOrTypeSymbol nested)
+                            {
+                                types.Push(nested);
+                            }
+
+                            if (member is INamedTypeSymbol or IFieldSymbol or IPropertySymbol)
+                            {
+                                Read(member);
+                            }
                         }
                     }
                 }
             }
 
-            // Lock classes in assemblies not scanned above whose order an external annotations file declares.
+            // Lock classes not read above whose order an external annotations file declares (in any assembly, this one's
+            // types without an order attribute in their source included).
             foreach (var member in known.Annotations.ExternallyAnnotated)
             {
-                if (member is INamedTypeSymbol or IFieldSymbol or IPropertySymbol && !assemblies.Any(a => SymbolEqualityComparer.Default.Equals(a, member.ContainingAssembly)))
+                if (member is INamedTypeSymbol or IFieldSymbol or IPropertySymbol)
                 {
-                    order.ReadAttributes(member, known, found);
+                    Read(member.OriginalDefinition);
                 }
             }
 
@@ -125,6 +147,66 @@ namespace DriverSafety.Analyzers.WholeProgram
             order.FindCycles();
             return order;
         }
+
+        /// <summary>
+        /// The outermost types of this compilation whose declarations write an <c>[AcquiredBefore]</c> or
+        /// <c>[AcquiredAfter]</c> attribute (by name, with or without the suffix, or through any using alias), each once,
+        /// in source order. Found from syntax, so that only those types' attributes are bound: reading every member's
+        /// attributes made the first lock acquisition of an editor's one-document request pay for the whole
+        /// compilation (600 ms for one file of the 200,000-line corpus).
+        /// </summary>
+        private static IReadOnlyList<INamespaceOrTypeSymbol> SourceTypesWithOrderAttributes(Compilation compilation, ContractProvider contracts, CancellationToken cancellation)
+        {
+            var names = new HashSet<string>(System.StringComparer.Ordinal) { "AcquiredBefore", "AcquiredBeforeAttribute", "AcquiredAfter", "AcquiredAfterAttribute" };
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                // An alias may rename the attribute anywhere (a global one in another file): every alias name counts.
+                foreach (var alias in tree.GetRoot(cancellation).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax).OfType<UsingDirectiveSyntax>())
+                {
+                    if (alias.Alias is { } name)
+                    {
+                        names.Add(name.Name.Identifier.ValueText);
+                    }
+                }
+            }
+
+            var roots = new List<INamespaceOrTypeSymbol>();
+            var seen = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                SemanticModel? model = null;
+                foreach (var attribute in tree.GetRoot(cancellation).DescendantNodes(n => n is not (BlockSyntax or ArrowExpressionClauseSyntax or EqualsValueClauseSyntax)).OfType<AttributeSyntax>())
+                {
+                    if (!names.Contains(RightmostName(attribute.Name)))
+                    {
+                        continue;
+                    }
+
+                    var outermost = attribute.Ancestors().LastOrDefault(a => a is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax);
+                    if (outermost is null)
+                    {
+                        continue;
+                    }
+
+                    model ??= contracts.Models.For(tree);
+                    if (model.GetDeclaredSymbol(outermost, cancellation) is INamedTypeSymbol type && seen.Add(type))
+                    {
+                        roots.Add(type);
+                    }
+                }
+            }
+
+            return roots;
+        }
+
+        private static string RightmostName(NameSyntax name) => name switch
+        {
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+            SimpleNameSyntax simple => simple.Identifier.ValueText,
+            _ => string.Empty,
+        };
 
         private void ReadAttributes(ISymbol member, KnownSymbols known, List<DeclaredOrderEdge> into)
         {

@@ -205,4 +205,64 @@ public sealed class DeclaredOrderTests
         }
         """,
         Verify.Diagnostic("DRV1010").WithLocation(0).WithLocation(1));
+    [Fact]
+    public Task A_declared_order_written_through_an_alias_on_a_nested_type_is_read() => Verify.Analyzer("""
+        using First = DriverSafety.AcquiredBeforeAttribute;
+
+        public static class Driver
+        {
+            public sealed class Gem
+            {
+                [{|#2:First("Driver.Gem.PagesLock")|}]
+                public readonly Mutex Resv = new Mutex();
+                public readonly Mutex PagesLock = new Mutex();
+            }
+
+            public static void Wrong(Gem gem)
+            {
+                {|#1:gem.PagesLock.Lock()|};
+                {|#0:gem.Resv.Lock()|};
+                gem.Resv.Unlock();
+                gem.PagesLock.Unlock();
+            }
+        }
+        """,
+        Verify.Diagnostic("DRV1007").WithLocation(0).WithLocation(1).WithLocation(2).WithMessage(
+            "Lock-order inversion: 'gem.Resv' (class 'Gem.Resv') is acquired while 'gem.PagesLock' (class 'Gem.PagesLock') is held (acquired at line 14), " +
+            "but the declared order puts 'Gem.Resv' first: [AcquiredBefore] on 'Gem.Resv' (Test0.cs:7) declares 'Gem.Resv' before 'Gem.PagesLock'"));
+
+    [Fact]
+    public Task A_declared_order_on_a_partial_type_in_another_file_is_read() => Verify.Analyzer("""
+        public sealed partial class Gem
+        {
+            public readonly Mutex PagesLock = new Mutex();
+
+            public void Wrong()
+            {
+                {|#1:PagesLock.Lock()|};
+                {|#0:Resv.Lock()|};
+                Resv.Unlock();
+                PagesLock.Unlock();
+            }
+        }
+        """,
+        new VerifyOptions
+        {
+            ExtraDocuments = new[]
+            {
+                """
+                public sealed partial class Gem
+                {
+                    [{|#2:AcquiredAfter("Gem.Resv")|}]
+                    public readonly Mutex Other = new Mutex();
+
+                    [{|#3:AcquiredBefore("Gem.PagesLock")|}]
+                    public readonly Mutex Resv = new Mutex();
+                }
+                """,
+            },
+        },
+        Verify.Diagnostic("DRV1007").WithLocation(0).WithLocation(1).WithLocation(3).WithMessage(
+            "Lock-order inversion: 'Resv' (class 'Gem.Resv') is acquired while 'PagesLock' (class 'Gem.PagesLock') is held (acquired at line 7), " +
+            "but the declared order puts 'Gem.Resv' first: [AcquiredBefore] on 'Gem.Resv' (Test1.cs:6) declares 'Gem.Resv' before 'Gem.PagesLock'"));
 }
