@@ -265,4 +265,25 @@ public sealed class DeclaredOrderTests
         Verify.Diagnostic("DRV1007").WithLocation(0).WithLocation(1).WithLocation(3).WithMessage(
             "Lock-order inversion: 'Resv' (class 'Gem.Resv') is acquired while 'PagesLock' (class 'Gem.PagesLock') is held (acquired at line 7), " +
             "but the declared order puts 'Gem.Resv' first: [AcquiredBefore] on 'Gem.Resv' (Test1.cs:6) declares 'Gem.Resv' before 'Gem.PagesLock'"));
+    [Fact]
+    public Task A_declared_order_written_through_a_global_alias_of_another_file_is_read() => Verify.Analyzer("""
+        public sealed class Gem
+        {
+            [{|#2:First("Gem.PagesLock")|}]
+            public readonly Mutex Resv = new Mutex();
+            public readonly Mutex PagesLock = new Mutex();
+
+            public void Wrong()
+            {
+                {|#1:PagesLock.Lock()|};
+                {|#0:Resv.Lock()|};
+                Resv.Unlock();
+                PagesLock.Unlock();
+            }
+        }
+        """,
+        new VerifyOptions { ExtraDocuments = new[] { "global using First = DriverSafety.AcquiredBeforeAttribute;" } },
+        Verify.Diagnostic("DRV1007").WithLocation(0).WithLocation(1).WithLocation(2).WithMessage(
+            "Lock-order inversion: 'Resv' (class 'Gem.Resv') is acquired while 'PagesLock' (class 'Gem.PagesLock') is held (acquired at line 9), " +
+            "but the declared order puts 'Gem.Resv' first: [AcquiredBefore] on 'Gem.Resv' (Test0.cs:3) declares 'Gem.Resv' before 'Gem.PagesLock'"));
 }
