@@ -11,7 +11,10 @@ namespace DriverSafety.Analyzers.Contracts
     {
         private KnownSymbols(Compilation compilation, ImmutableArray<AdditionalText> additionalFiles, CancellationToken cancellation)
         {
-            LockType = Get(compilation, "LockTypeAttribute");
+            // One search of every assembly finds the annotations assembly; the other attributes are looked up in it (each
+            // compilation-wide search walks every reference again), or, failing that, in the whole compilation.
+            LockType = compilation.GetTypeByMetadataName("DriverSafety.LockTypeAttribute");
+            _annotations = LockType?.ContainingAssembly;
             Acquires = Get(compilation, "AcquiresAttribute");
             TryAcquires = Get(compilation, "TryAcquiresAttribute");
             Releases = Get(compilation, "ReleasesAttribute");
@@ -118,7 +121,9 @@ namespace DriverSafety.Analyzers.Contracts
         /// <summary>True when the symbol carries the attribute, written in source, compiled in, or in an external annotations file.</summary>
         public bool Has(ISymbol? symbol, INamedTypeSymbol? type) => type is not null && AttributesOf(symbol).Any(a => Is(a, type));
 
-        private static INamedTypeSymbol? Get(Compilation compilation, string name) =>
-            compilation.GetTypeByMetadataName("DriverSafety." + name);
+        private readonly IAssemblySymbol? _annotations;
+
+        private INamedTypeSymbol? Get(Compilation compilation, string name) =>
+            _annotations?.GetTypeByMetadataName("DriverSafety." + name) ?? compilation.GetTypeByMetadataName("DriverSafety." + name);
     }
 }
