@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.FlowAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace DriverSafety.Benchmarks;
 
@@ -38,14 +36,7 @@ public sealed class BindingAndCfgWithCalleesAnalyzer : DiagnosticAnalyzer
             foreach (var declaration in _callees)
             {
                 // The compilation's semantic model of the callee's tree, as DriverSafety's summaries ask for it.
-                var operation = model.SemanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration, model.CancellationToken);
-                _ = operation switch
-                {
-                    IMethodBodyOperation body => ControlFlowGraph.Create(body, model.CancellationToken),
-                    IConstructorBodyOperation body => ControlFlowGraph.Create(body, model.CancellationToken),
-                    IBlockOperation { Parent: null } body => ControlFlowGraph.Create(body, model.CancellationToken),
-                    _ => null,
-                };
+                _ = ExecutableBody.Graph(model.SemanticModel.Compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration, model.CancellationToken));
             }
         });
     }

@@ -20,8 +20,7 @@ public sealed class EngineInput
 
     public static EngineInput For(Compilation compilation) =>
         new(compilation,
-            KnownSymbols.TryCreate(compilation)
-                ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations."),
+            ExecutableBody.Known(compilation),
             ExecutableBody.All(compilation));
 
     private CompilationAnalysis? _warm;

@@ -22,9 +22,7 @@ public sealed record ExecutableBody(IMethodSymbol Method, SyntaxNode Declaration
     /// <summary>As <see cref="All"/>, for the bodies of <paramref name="trees"/> only (the others stay unbound).</summary>
     public static IReadOnlyList<ExecutableBody> In(Compilation compilation, IEnumerable<SyntaxTree> trees)
     {
-        var known = KnownSymbols.TryCreate(compilation)
-            ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
-        var contracts = new ContractProvider(compilation, known);
+        var contracts = new ContractProvider(compilation, Known(compilation));
         var bodies = new List<ExecutableBody>();
         foreach (var tree in trees)
         {
@@ -43,6 +41,11 @@ public sealed record ExecutableBody(IMethodSymbol Method, SyntaxNode Declaration
 
         return bodies;
     }
+
+    /// <summary>The compilation's DriverSafety symbols; every compilation the harness analyses must reference the annotations.</summary>
+    internal static KnownSymbols Known(Compilation compilation) =>
+        KnownSymbols.TryCreate(compilation)
+            ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
 
     private static bool IsExecutableMember(SyntaxNode node) => node switch
     {
@@ -70,7 +73,8 @@ public sealed record ExecutableBody(IMethodSymbol Method, SyntaxNode Declaration
     private static SyntaxNode OperationRoot(SyntaxNode declaration) =>
         declaration is BasePropertyDeclarationSyntax property ? ExpressionBody(property)! : declaration;
 
-    private static ControlFlowGraph? Graph(IOperation operation) => operation switch
+    /// <summary>The control-flow graph of an executable body's root operation, or null for any other operation.</summary>
+    public static ControlFlowGraph? Graph(IOperation? operation) => operation switch
     {
         IMethodBodyOperation body => ControlFlowGraph.Create(body),
         IConstructorBodyOperation body => ControlFlowGraph.Create(body),

@@ -61,9 +61,7 @@ public class PerDocumentBenchmarks
     public static ImmutableArray<SyntaxNode> CalleeBodies(Compilation compilation, SyntaxTree tree)
     {
         var copy = compilation.Clone();
-        var known = global::DriverSafety.Analyzers.Contracts.KnownSymbols.TryCreate(copy)
-            ?? throw new InvalidOperationException($"'{copy.AssemblyName}' does not reference DriverSafety.Annotations.");
-        var analysis = new CompilationAnalysis(copy, known);
+        var analysis = new CompilationAnalysis(copy, ExecutableBody.Known(copy));
         foreach (var body in ExecutableBody.In(copy, new[] { tree }))
         {
             analysis.Analyze(body.Cfg, body.Method, body.Declaration, _ => { }, CancellationToken.None);

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using DriverSafety.Analyzers;
-using DriverSafety.Analyzers.Contracts;
 using DriverSafety.Analyzers.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -91,9 +90,7 @@ public static class StepsReport
         var lines = new List<string>();
         void Add(string shape, Compilation compilation)
         {
-            var known = KnownSymbols.TryCreate(compilation)
-                ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
-            var analysis = new CompilationAnalysis(compilation, known);
+            var analysis = new CompilationAnalysis(compilation, ExecutableBody.Known(compilation));
             foreach (var body in ExecutableBody.All(compilation))
             {
                 var engine = analysis.Analyze(body.Cfg, body.Method, body.Declaration, _ => { }, CancellationToken.None);
@@ -114,9 +111,7 @@ public static class StepsReport
     /// <summary>Runs the engine directly over every executable body of <paramref name="compilation"/>, as the analyzer does.</summary>
     private static Counts Measure(Compilation compilation)
     {
-        var known = KnownSymbols.TryCreate(compilation)
-            ?? throw new InvalidOperationException($"'{compilation.AssemblyName}' does not reference DriverSafety.Annotations.");
-        var analysis = new CompilationAnalysis(compilation, known);
+        var analysis = new CompilationAnalysis(compilation, ExecutableBody.Known(compilation));
         var diagnostics = new List<Diagnostic>();
         int bodies = 0, blocks = 0, maxSteps = 0, truncated = 0;
         long steps = 0;
